@@ -1,0 +1,174 @@
+"""Settings from the environment (and an optional ``.env`` file), typed and validated at startup.
+
+Nothing happens at import time: ``load_settings()`` is called by the CLI, so tests build ``Settings``
+directly. Every bad value is reported at once, one line each, naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """One or more settings are invalid; the message lists each problem on its own line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord_token: str | None = field(default=None, repr=False)  # never printed
+    db_path: Path = Path("casewatch.db")
+    log_level: str = "INFO"
+    feeds_file: Path | None = None
+    poll_interval_s: int = 900
+    min_interval_s: int = 300
+    max_interval_s: int = 6 * 3600
+    max_failures: int = 8
+    fetch_timeout_s: float = 60.0
+    max_feed_bytes: int = 10 * 1024 * 1024
+    per_host_limit: int = 2
+    global_fetch_limit: int = 16
+    parser_workers: int = 2
+    alert_on_first_poll: bool = False
+    allow_private_feeds: bool = False
+    allowed_feed_hosts: tuple[str, ...] = ()
+    dev_guild_id: int | None = None
+    delivery_interval_s: float = 5.0
+
+    def __repr__(self) -> str:  # keep the token out of any accidental log line
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if k != "discord_token")
+        return f"Settings({shown}, discord_token={'set' if self.discord_token else 'unset'})"
+
+
+def _int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+
+    return parse
+
+
+def _float(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw)
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+
+
+def _token(raw: str) -> str | None:
+    token = raw.strip()
+    if not token:
+        return None
+    if any(c.isspace() for c in token) or token.count(".") < 2:
+        raise ValueError("does not look like a bot token (three dot-separated parts, no spaces)")
+    return token
+
+
+def _existing_file(raw: str) -> Path | None:
+    if not raw.strip():
+        return None
+    path = Path(raw.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError(f"file {path} does not exist")
+    return path
+
+
+# variable name -> (Settings field, parser)
+_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "DISCORD_TOKEN": ("discord_token", _token),
+    "CASEWATCH_DB": ("db_path", lambda raw: Path(raw).expanduser()),
+    "CASEWATCH_LOG_LEVEL": ("log_level", _level),
+    "CASEWATCH_FEEDS_FILE": ("feeds_file", _existing_file),
+    "CASEWATCH_POLL_INTERVAL": ("poll_interval_s", _int(60, 7 * 86400)),
+    "CASEWATCH_MIN_INTERVAL": ("min_interval_s", _int(30, 86400)),
+    "CASEWATCH_MAX_INTERVAL": ("max_interval_s", _int(60, 7 * 86400)),
+    "CASEWATCH_MAX_FAILURES": ("max_failures", _int(1, 1000)),
+    "CASEWATCH_FETCH_TIMEOUT": ("fetch_timeout_s", _float(1, 600)),
+    "CASEWATCH_MAX_FEED_BYTES": ("max_feed_bytes", _int(1024, 200 * 1024 * 1024)),
+    "CASEWATCH_PER_HOST_LIMIT": ("per_host_limit", _int(1, 32)),
+    "CASEWATCH_GLOBAL_FETCH_LIMIT": ("global_fetch_limit", _int(1, 512)),
+    "CASEWATCH_PARSER_WORKERS": ("parser_workers", _int(0, 64)),
+    "CASEWATCH_ALERT_ON_FIRST_POLL": ("alert_on_first_poll", _bool),
+    "CASEWATCH_ALLOW_PRIVATE_FEEDS": ("allow_private_feeds", _bool),
+    "CASEWATCH_ALLOWED_FEED_HOSTS": ("allowed_feed_hosts", _hosts),
+    "CASEWATCH_DEV_GUILD_ID": ("dev_guild_id", lambda raw: int(raw) if raw.strip() else None),
+    "CASEWATCH_DELIVERY_INTERVAL": ("delivery_interval_s", _float(0.5, 3600)),
+}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: KEY=VALUE lines, ``#`` comments, optional quotes. No interpolation."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env"), **overrides: Any
+) -> Settings:
+    """Settings from ``environ`` (default: the process environment) over ``env_file``, then overrides."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update(read_env_file(env_file))
+    merged.update(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, (attr, parse) in _FIELDS.items():
+        raw = merged.get(name)
+        if raw is None:
+            continue
+        try:
+            values[attr] = parse(raw)
+        except ValueError as exc:
+            shown = "<hidden>" if name == "DISCORD_TOKEN" else repr(raw)
+            problems.append(f"{name}={shown}: {exc}")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    min_s = values.get("min_interval_s", Settings.min_interval_s)
+    max_s = values.get("max_interval_s", Settings.max_interval_s)
+    if min_s > max_s:
+        problems.append(f"CASEWATCH_MIN_INTERVAL ({min_s}) must not exceed CASEWATCH_MAX_INTERVAL ({max_s})")
+    if problems:
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
+    return Settings(**values)

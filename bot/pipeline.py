@@ -1,0 +1,257 @@
+"""One poll of one feed: fetch -> parse -> dedupe -> detect -> group -> status -> persist + outbox.
+
+Everything a poll writes (articles, detections, cases, events, deliveries and the feed's own state)
+commits in one transaction, so a crash leaves either all of it or none of it. Any exception is caught
+per feed and recorded on that feed: one broken feed never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.cases.clustering import platform_keys
+from bot.cases.tracker import track
+from bot.clock import utcnow
+from bot.delivery.router import route
+from bot.detect.detector import detect
+from bot.feeds.fetcher import Fetcher, FetchError
+from bot.feeds.parser import FeedParseError
+from bot.models import Article, ArticleText, Entry, Feed, FeedPollResult, GuildSettings, ParsedFeed
+from bot.polling import PollPolicy, after_failure, after_success
+from bot.ports import FeedParser, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    alert_on_first_poll: bool = False  # False: a new feed's backlog is recorded, not announced
+    console: bool = False  # route every alert to the console target as well
+    policy: PollPolicy = field(default_factory=PollPolicy)
+    concurrency: int = 32  # feeds in flight at once in poll_many (the fetcher has its own limits)
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        parser: FeedParser,
+        fetcher: Fetcher | None = None,
+        options: PipelineOptions | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.parser = parser
+        self.fetcher = fetcher
+        self.options = options or PipelineOptions()
+        self.clock = clock
+
+    async def poll_many(self, feeds: Sequence[Feed]) -> list[FeedPollResult]:
+        """Poll feeds concurrently; results come back in the order given."""
+        gate = asyncio.Semaphore(self.options.concurrency)
+
+        async def one(feed: Feed) -> FeedPollResult:
+            async with gate:
+                return await self.poll(feed)
+
+        return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+    async def poll_due(self, limit: int = 200) -> list[FeedPollResult]:
+        return await self.poll_many(await self.store.feeds.due(self.clock(), limit))
+
+    async def poll(self, feed: Feed) -> FeedPollResult:
+        """Fetch and ingest one feed; never raises (except cancellation)."""
+        try:
+            return await self._poll(feed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("poll of feed %s (%s) failed unexpectedly", feed.id, feed.url)
+            return await self.fail(feed, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _poll(self, feed: Feed) -> FeedPollResult:
+        if self.fetcher is None:
+            raise RuntimeError("this pipeline has no fetcher; use ingest_body for local files")
+        try:
+            fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+        except FetchError as exc:
+            return await self.fail(feed, exc.reason, retry_after_s=exc.retry_after)
+        if fetched.not_modified or fetched.body is None:
+            return await self._unchanged(feed, "not_modified", fetched.etag, fetched.last_modified)
+        return await self.ingest_body(
+            feed,
+            fetched.body,
+            base_url=fetched.final_url,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+        )
+
+    async def ingest_body(
+        self,
+        feed: Feed,
+        body: bytes,
+        *,
+        base_url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FeedPollResult:
+        """Parse and ingest a body, skipping the parse when it is byte-for-byte what we saw last."""
+        try:
+            digest = body_digest(body)
+            if feed.body_hash == digest:
+                return await self._unchanged(feed, "unchanged", etag, last_modified)
+            try:
+                parsed = await self.parser.parse(body, base_url)
+            except FeedParseError as exc:
+                return await self.fail(feed, exc.reason)
+            return await self.ingest_parsed(
+                feed, parsed, body_hash=digest, etag=etag, last_modified=last_modified
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("ingest of feed %s (%s) failed unexpectedly", feed.id, feed.url)
+            return await self.fail(feed, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def ingest_parsed(
+        self,
+        feed: Feed,
+        parsed: ParsedFeed,
+        *,
+        body_hash: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FeedPollResult:
+        store = self.store
+        now = self.clock()
+        new = duplicate = relevant = 0
+        new_cases: list[str] = []
+        async with store.transaction():
+            alerting = self.options.alert_on_first_poll or await store.feeds.first_poll_done(feed.id)
+            entries = _unique_by_key(parsed.entries)
+            known_keys = await store.articles.known_keys(feed.id, [e.key for e in entries])
+            known_hashes = await store.articles.known_hashes(feed.id, [e.content_hash for e in entries])
+            known_urls = await store.articles.known_urls([e.url for e in entries if e.url])
+            guilds: list[GuildSettings] | None = None
+            for entry in entries:
+                if entry.key in known_keys or entry.content_hash in known_hashes or (entry.url in known_urls):
+                    duplicate += 1
+                    continue
+                known_hashes.add(entry.content_hash)
+                if entry.url:
+                    known_urls.add(entry.url)
+                article_id = await store.articles.insert(feed.id, entry, now)
+                new += 1
+                article = _article(article_id, feed.id, entry, now)
+                det = detect(ArticleText(entry.title, entry.summary, entry.url, entry.published))
+                if not det.relevant:
+                    await store.articles.save_detection(article_id, det, None)
+                    continue
+                relevant += 1
+                change, event_ids = await track(store, article, det)
+                if change.is_new_case:
+                    new_cases.append(change.case.id)
+                if not alerting:
+                    continue
+                if guilds is None:
+                    guilds = await store.guilds.alerting()
+                keys = platform_keys(change.case.platforms)
+                subs = await store.guilds.subscriptions_for(change.case.id, keys)
+                intents = route(change, guilds, subs, keys, console=self.options.console)
+                await store.outbox.enqueue(intents, event_ids)
+            step = after_success(now, feed.interval_s, new, self.options.policy)
+            await store.feeds.record_success(
+                feed.id,
+                now=now,
+                interval_s=step.interval_s,
+                next_due_at=step.due_at,
+                new_items=new,
+                etag=etag,
+                last_modified=last_modified,
+                body_hash=body_hash,
+                title=parsed.title or None,
+            )
+        if parsed.bozo:
+            log.debug("feed %s parsed with warnings: %s", feed.url, parsed.bozo)
+        return FeedPollResult(
+            feed.id,
+            feed.url,
+            True,
+            "new" if new else "no_new",
+            new,
+            duplicate,
+            relevant,
+            None,
+            tuple(new_cases),
+        )
+
+    async def _unchanged(
+        self, feed: Feed, status: str, etag: str | None, last_modified: str | None
+    ) -> FeedPollResult:
+        now = self.clock()
+        step = after_success(now, feed.interval_s, 0, self.options.policy)
+        async with self.store.transaction():
+            await self.store.feeds.record_success(
+                feed.id,
+                now=now,
+                interval_s=step.interval_s,
+                next_due_at=step.due_at,
+                etag=etag,
+                last_modified=last_modified,
+            )
+        return FeedPollResult(feed.id, feed.url, True, status)
+
+    async def fail(self, feed: Feed, reason: str, *, retry_after_s: float | None = None) -> FeedPollResult:
+        now = self.clock()
+        failures = feed.consecutive_failures + 1
+        step = after_failure(
+            now, feed.interval_s, failures, self.options.policy, retry_after_s=retry_after_s, reason=reason
+        )
+        try:
+            async with self.store.transaction():
+                await self.store.feeds.record_failure(
+                    feed.id,
+                    now=now,
+                    error=reason,
+                    next_due_at=step.due_at,
+                    disable_reason=step.disable_reason,
+                )
+        except Exception:
+            log.exception("could not record the failure of feed %s", feed.url)
+        if step.disable_reason:
+            log.warning("feed %s disabled: %s", feed.url, step.disable_reason)
+        status = "disabled" if step.disable_reason else "error"
+        return FeedPollResult(feed.id, feed.url, False, status, error=reason)
+
+
+def _unique_by_key(entries: Sequence[Entry]) -> list[Entry]:
+    seen: set[str] = set()
+    out: list[Entry] = []
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            out.append(entry)
+    return out
+
+
+def _article(article_id: int, feed_id: int, entry: Entry, fetched_at: datetime) -> Article:
+    return Article(
+        id=article_id,
+        feed_id=feed_id,
+        key=entry.key,
+        url=entry.url,
+        title=entry.title,
+        summary=entry.summary,
+        published=entry.published,
+        fetched_at=fetched_at,
+        content_hash=entry.content_hash,
+    )

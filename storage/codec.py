@@ -1,0 +1,82 @@
+"""Row <-> dataclass conversion shared by the repositories."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from bot.clock import from_iso
+from bot.models import Action, Article, Case, CaseEvent, Feed, Stage
+
+
+def dumps(values: Iterable[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def loads(value: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(value)) if value else ()
+
+
+def feed_from_row(row: Any) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        enabled=bool(row["enabled"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        last_fetch_at=from_iso(row["last_fetch_at"]),
+        last_success_at=from_iso(row["last_success_at"]),
+        last_error=row["last_error"],
+        consecutive_failures=row["consecutive_failures"],
+        next_due_at=from_iso(row["next_due_at"]),
+        interval_s=row["interval_s"],
+        disabled_reason=row["disabled_reason"],
+        item_count=row["item_count"],
+    )
+
+
+def article_from_row(row: Any) -> Article:
+    return Article(
+        id=row["id"],
+        feed_id=row["feed_id"],
+        key=row["key"],
+        url=row["url"],
+        title=row["title"],
+        summary=row["summary"],
+        published=from_iso(row["published"]),
+        fetched_at=from_iso(row["fetched_at"]),  # type: ignore[arg-type]
+        content_hash=row["content_hash"],
+    )
+
+
+def case_from_row(row: Any) -> Case:
+    return Case(
+        id=row["id"],
+        title=row["title"],
+        status=Stage(row["status"]),
+        action=Action(row["action"]),
+        platforms=loads(row["platforms"]),
+        counterparties=loads(row["counterparties"]),
+        court=row["court"],
+        docket=row["docket"],
+        subjects=loads(row["subjects"]),
+        keywords=loads(row["keywords"]),
+        opened_at=from_iso(row["opened_at"]),
+        updated_at=from_iso(row["updated_at"]),
+        summary=row["summary"],
+        article_count=row["article_count"],
+    )
+
+
+def event_from_row(row: Any) -> CaseEvent:
+    return CaseEvent(
+        case_id=row["case_id"],
+        from_status=Stage(row["from_status"]) if row["from_status"] else None,
+        to_status=Stage(row["to_status"]),
+        at=from_iso(row["at"]),  # type: ignore[arg-type]
+        article_id=row["article_id"],
+        url=row["url"],
+    )

@@ -1,0 +1,13 @@
+"""Storage errors the core can catch without knowing which database sits behind the repositories."""
+
+
+class StorageError(Exception):
+    """Base class for everything storage raises on purpose."""
+
+
+class SchemaTooNew(StorageError):
+    """The database was written by a newer casewatch; opening it could corrupt it."""
+
+
+class NotFound(StorageError):
+    """The row asked for does not exist (or belongs to someone else)."""

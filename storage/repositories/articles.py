@@ -1,0 +1,173 @@
+"""Articles and their detections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from bot.clock import to_iso
+from bot.models import Article, Detection, Entry
+from storage.codec import article_from_row, dumps
+from storage.database import Database
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class ArticleRepository:
+    """Writes here run inside ``Database.transaction()`` (the pipeline's unit of work)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def known_keys(self, feed_id: int, keys: Iterable[str]) -> set[str]:
+        keys = list(keys)
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            rows = await self.db.fetchall(
+                f"SELECT key FROM articles WHERE feed_id = ? AND key IN ({_placeholders(len(chunk))})",
+                (feed_id, *chunk),
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    async def known_urls(self, urls: Iterable[str]) -> set[str]:
+        urls = [u for u in urls if u]
+        found: set[str] = set()
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            rows = await self.db.fetchall(
+                f"SELECT url FROM articles WHERE url IN ({_placeholders(len(chunk))})", chunk
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    async def known_hashes(self, feed_id: int, hashes: Iterable[str]) -> set[str]:
+        hashes = list(hashes)
+        found: set[str] = set()
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            rows = await self.db.fetchall(
+                f"SELECT content_hash FROM articles WHERE feed_id = ? AND content_hash IN "
+                f"({_placeholders(len(chunk))})",
+                (feed_id, *chunk),
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    async def insert(self, feed_id: int, entry: Entry, fetched_at: datetime) -> int:
+        async with self.db.conn.execute(
+            "INSERT INTO articles (feed_id, key, url, title, summary, published, fetched_at, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                feed_id,
+                entry.key,
+                entry.url,
+                entry.title,
+                entry.summary,
+                to_iso(entry.published),
+                to_iso(fetched_at),
+                entry.content_hash,
+            ),
+        ) as cur:
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    async def save_detection(self, article_id: int, det: Detection, case_id: str | None) -> None:
+        await self.db.conn.execute(
+            "INSERT INTO detections (article_id, relevant, score, platforms, counterparties, action, stage, "
+            "court, docket, subjects, reasons, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (article_id) DO UPDATE SET relevant = excluded.relevant, score = excluded.score, "
+            "platforms = excluded.platforms, counterparties = excluded.counterparties, action = excluded.action, "
+            "stage = excluded.stage, court = excluded.court, docket = excluded.docket, "
+            "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id",
+            (
+                article_id,
+                int(det.relevant),
+                round(det.score, 4),
+                dumps(det.platforms),
+                dumps(det.counterparties),
+                det.action.value if det.action else None,
+                det.stage.value if det.stage else None,
+                det.court,
+                det.docket,
+                dumps(det.subjects),
+                dumps(det.reasons),
+                case_id,
+            ),
+        )
+
+    async def get(self, article_id: int) -> Article | None:
+        row = await self.db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+        return article_from_row(row) if row else None
+
+    async def for_case(self, case_id: str) -> list[Article]:
+        rows = await self.db.fetchall(
+            "SELECT a.* FROM articles a JOIN detections d ON d.article_id = a.id WHERE d.case_id = ? "
+            "ORDER BY COALESCE(a.published, a.fetched_at), a.id",
+            (case_id,),
+        )
+        return [article_from_row(r) for r in rows]
+
+    async def all_ids(self) -> list[int]:
+        """Every article id in the order it should be (re)processed: oldest news first."""
+        rows = await self.db.fetchall("SELECT id FROM articles ORDER BY COALESCE(published, fetched_at), id")
+        return [r[0] for r in rows]
+
+    async def dump(self) -> list[dict[str, Any]]:
+        """Articles joined with their detections, in the shape of `casewatch articles --json`."""
+        rows = await self.db.fetchall(
+            "SELECT a.*, f.url AS feed_url, d.relevant, d.score, d.platforms, d.counterparties, d.action, "
+            "d.stage, d.court, d.docket, d.subjects, d.reasons, d.case_id FROM articles a "
+            "JOIN feeds f ON f.id = a.feed_id LEFT JOIN detections d ON d.article_id = a.id ORDER BY a.id"
+        )
+        out = []
+        for r in rows:
+            relevant = bool(r["relevant"])
+            out.append(
+                {
+                    "id": r["id"],
+                    "url": r["url"],
+                    "title": r["title"],
+                    "published": r["published"],
+                    "fetched_at": r["fetched_at"],
+                    "feed": r["feed_url"],
+                    "relevant": relevant,
+                    "score": r["score"] if r["score"] is not None else 0.0,
+                    "platforms": json.loads(r["platforms"]) if relevant else [],
+                    "counterparties": json.loads(r["counterparties"]) if relevant else [],
+                    "action": r["action"] if relevant else None,
+                    "stage": r["stage"] if relevant else None,
+                    "court": r["court"] if relevant else None,
+                    "docket": r["docket"] if relevant else None,
+                    "case_id": r["case_id"] if relevant else None,
+                    "reasons": json.loads(r["reasons"]) if r["reasons"] else [],
+                }
+            )
+        return out
+
+    async def search(self, query: str, limit: int = 20) -> list[Article]:
+        rows = await self.db.fetchall(
+            "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?",
+            (fts_query(query), limit),
+        )
+        return [article_from_row(r) for r in rows]
+
+    async def count(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM articles")
+        return int(row[0]) if row else 0
+
+
+def fts_query(text: str, *, prefix_last: bool = False) -> str:
+    """Turn user text into a safe FTS5 query: every word quoted (no operators from users)."""
+    words = [w for w in "".join(c if c.isalnum() or c in "@_-." else " " for c in text).split() if w]
+    if not words:
+        return '""'
+    quoted = ['"' + w.replace('"', "") + '"' for w in words[:12]]
+    if prefix_last:
+        quoted[-1] += "*"
+    return " ".join(quoted)

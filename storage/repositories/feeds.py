@@ -1,0 +1,154 @@
+"""Feeds: what to poll, when, and how it went last time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import to_iso, utcnow
+from bot.models import Feed
+from storage.codec import feed_from_row
+from storage.database import Database
+from storage.errors import NotFound
+
+
+class FeedRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self, url: str, *, title: str | None = None, guild_id: int | None = None, added_by: int | None = None
+    ) -> tuple[Feed, bool]:
+        """Add a feed (or attach a guild to an existing one); return it and whether it is new."""
+        now = to_iso(utcnow())
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)) as cur:
+                row = await cur.fetchone()
+            created = row is None
+            if created:
+                async with conn.execute(
+                    "INSERT INTO feeds (url, title, operator, next_due_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (url, title, int(guild_id is None), now, now),
+                ) as cur:
+                    feed_id = cur.lastrowid
+            else:
+                feed_id = row["id"]
+                if guild_id is None:
+                    await conn.execute("UPDATE feeds SET operator = 1 WHERE id = ?", (feed_id,))
+            if guild_id is not None:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO feed_owners (feed_id, guild_id, added_by, created_at) VALUES (?, ?, ?, ?)",
+                    (feed_id, guild_id, added_by, now),
+                )
+        return await self.get(int(feed_id)), created  # type: ignore[arg-type]
+
+    async def get(self, feed_id: int) -> Feed:
+        row = await self.db.fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        if row is None:
+            raise NotFound(f"no feed with id {feed_id}")
+        return feed_from_row(row)
+
+    async def get_by_url(self, url: str) -> Feed | None:
+        row = await self.db.fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
+        return feed_from_row(row) if row else None
+
+    async def list(self, *, guild_id: int | None = None) -> list[Feed]:
+        """All feeds, or only those a guild added."""
+        if guild_id is None:
+            rows = await self.db.fetchall("SELECT * FROM feeds ORDER BY id")
+        else:
+            rows = await self.db.fetchall(
+                "SELECT f.* FROM feeds f JOIN feed_owners o ON o.feed_id = f.id WHERE o.guild_id = ? ORDER BY f.id",
+                (guild_id,),
+            )
+        return [feed_from_row(r) for r in rows]
+
+    async def owners(self, feed_id: int) -> list[int]:
+        rows = await self.db.fetchall("SELECT guild_id FROM feed_owners WHERE feed_id = ?", (feed_id,))
+        return [r["guild_id"] for r in rows]
+
+    async def remove(self, url: str, *, guild_id: int | None = None) -> bool:
+        """Remove a feed (operator) or a guild's claim on it; the feed goes when nobody wants it."""
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT id, operator FROM feeds WHERE url = ?", (url,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            feed_id = row["id"]
+            if guild_id is not None:
+                async with conn.execute(
+                    "DELETE FROM feed_owners WHERE feed_id = ? AND guild_id = ?", (feed_id, guild_id)
+                ) as cur:
+                    if cur.rowcount == 0:
+                        return False
+                async with conn.execute(
+                    "SELECT COUNT(*) FROM feed_owners WHERE feed_id = ?", (feed_id,)
+                ) as cur:
+                    (owners,) = await cur.fetchone()  # type: ignore[misc]
+                if owners or row["operator"]:
+                    return True
+            await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        return True
+
+    async def due(self, now: datetime, limit: int = 100) -> list[Feed]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM feeds WHERE enabled = 1 AND url LIKE 'http%' AND (next_due_at IS NULL OR next_due_at <= ?) "
+            "ORDER BY next_due_at LIMIT ?",
+            (to_iso(now), limit),
+        )
+        return [feed_from_row(r) for r in rows]
+
+    async def first_poll_done(self, feed_id: int) -> bool:
+        row = await self.db.fetchone("SELECT first_poll_done FROM feeds WHERE id = ?", (feed_id,))
+        return bool(row and row[0])
+
+    async def set_enabled(self, feed_id: int, enabled: bool, reason: str | None = None) -> None:
+        await self.db.execute(
+            "UPDATE feeds SET enabled = ?, disabled_reason = ?, consecutive_failures = "
+            "CASE WHEN ? THEN 0 ELSE consecutive_failures END, next_due_at = ? WHERE id = ?",
+            (int(enabled), None if enabled else reason, int(enabled), to_iso(utcnow()), feed_id),
+        )
+
+    # The two writes below run inside the pipeline's transaction (Database.transaction()).
+
+    async def record_success(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        interval_s: int,
+        next_due_at: datetime,
+        new_items: int = 0,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        body_hash: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        """A poll that worked (including 304 / unchanged): reset failures, keep validators."""
+        await self.db.conn.execute(
+            "UPDATE feeds SET last_fetch_at = :now, last_success_at = :now, last_error = NULL, "
+            "consecutive_failures = 0, next_due_at = :due, interval_s = :interval, first_poll_done = 1, "
+            "item_count = item_count + :new, etag = COALESCE(:etag, etag), "
+            "last_modified = COALESCE(:lm, last_modified), body_hash = COALESCE(:hash, body_hash), "
+            "title = COALESCE(:title, title) WHERE id = :id",
+            {
+                "now": to_iso(now),
+                "due": to_iso(next_due_at),
+                "interval": interval_s,
+                "new": new_items,
+                "etag": etag,
+                "lm": last_modified,
+                "hash": body_hash,
+                "title": title,
+                "id": feed_id,
+            },
+        )
+
+    async def record_failure(
+        self, feed_id: int, *, now: datetime, error: str, next_due_at: datetime, disable_reason: str | None
+    ) -> None:
+        await self.db.conn.execute(
+            "UPDATE feeds SET last_fetch_at = ?, last_error = ?, consecutive_failures = consecutive_failures + 1, "
+            "next_due_at = ?, enabled = CASE WHEN ? IS NULL THEN enabled ELSE 0 END, "
+            "disabled_reason = COALESCE(?, disabled_reason) WHERE id = ?",
+            (to_iso(now), error[:500], to_iso(next_due_at), disable_reason, disable_reason, feed_id),
+        )

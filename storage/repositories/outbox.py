@@ -1,0 +1,120 @@
+"""The outbox: deliveries written with the change that caused them, sent later by a job."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.clock import to_iso, utcnow
+from bot.models import Delivery, DeliveryIntent, DeliveryKind, TargetKind
+from storage.database import Database
+
+PENDING, SENT, FAILED, HELD = "pending", "sent", "failed", "held"
+
+
+def _delivery_from_row(row: Any) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        kind=DeliveryKind(row["kind"]),
+        target_kind=TargetKind(row["target_kind"]),
+        target_id=row["target_id"],
+        case_id=row["case_id"],
+        article_id=row["article_id"],
+        event_id=row["event_id"],
+        guild_id=row["guild_id"],
+        ping_role_id=row["ping_role_id"],
+        payload=row["payload"],
+        attempts=row["attempts"],
+        state=row["state"],
+        message_id=row["message_id"],
+    )
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def enqueue(
+        self,
+        intents: Sequence[DeliveryIntent],
+        event_ids: Sequence[int] = (),
+        payload: dict[str, Any] | None = None,
+    ) -> int:
+        """Insert deliveries inside the caller's transaction; a repeated dedupe key is ignored."""
+        now = to_iso(utcnow())
+        added = 0
+        for intent in intents:
+            event_id = event_ids[intent.event_index] if intent.event_index is not None and event_ids else None
+            async with self.db.conn.execute(
+                "INSERT OR IGNORE INTO deliveries (kind, dedupe_key, case_id, event_id, article_id, guild_id, "
+                "target_kind, target_id, ping_role_id, payload, state, next_attempt_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    intent.kind.value,
+                    intent.dedupe_key,
+                    intent.case_id,
+                    event_id,
+                    intent.article_id,
+                    intent.guild_id,
+                    intent.target_kind.value,
+                    intent.target_id,
+                    intent.ping_role_id,
+                    json.dumps(payload or {}),
+                    HELD if intent.held_for_digest else PENDING,
+                    now,
+                    now,
+                ),
+            ) as cur:
+                added += cur.rowcount
+        return added
+
+    async def due(
+        self, now: datetime, limit: int = 50, *, target_kinds: Sequence[TargetKind] = ()
+    ) -> list[Delivery]:
+        sql = "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+        params: list[Any] = [to_iso(now)]
+        if target_kinds:
+            sql += f" AND target_kind IN ({','.join('?' * len(target_kinds))})"
+            params += [k.value for k in target_kinds]
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        return [_delivery_from_row(r) for r in await self.db.fetchall(sql, params)]
+
+    async def held(self, guild_id: int) -> list[Delivery]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM deliveries WHERE state = 'held' AND guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [_delivery_from_row(r) for r in rows]
+
+    async def mark_sent(self, delivery_id: int, message_id: int | None = None) -> None:
+        await self.db.execute(
+            "UPDATE deliveries SET state = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (message_id, to_iso(utcnow()), delivery_id),
+        )
+
+    async def mark_many(self, delivery_ids: Sequence[int], state: str) -> None:
+        if delivery_ids:
+            await self.db.execute(
+                f"UPDATE deliveries SET state = ?, sent_at = ? WHERE id IN ({','.join('?' * len(delivery_ids))})",
+                (state, to_iso(utcnow()), *delivery_ids),
+            )
+
+    async def retry_later(self, delivery_id: int, error: str, at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+            (error[:500], to_iso(at), delivery_id),
+        )
+
+    async def fail(self, delivery_id: int, error: str) -> None:
+        """A permanent failure: never retried (Discord bans IPs that hammer 403/404)."""
+        await self.db.execute(
+            "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+            (error[:500], delivery_id),
+        )
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.db.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,43 @@
+"""The SQLite implementation of the core's storage port: one database, one repository per domain."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from storage.database import Database
+from storage.repositories.articles import ArticleRepository
+from storage.repositories.cases import CaseRepository
+from storage.repositories.feeds import FeedRepository
+from storage.repositories.guilds import GuildRepository
+from storage.repositories.outbox import OutboxRepository
+
+
+class SqliteStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.feeds = FeedRepository(db)
+        self.articles = ArticleRepository(db)
+        self.cases = CaseRepository(db)
+        self.outbox = OutboxRepository(db)
+        self.guilds = GuildRepository(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        return cls(await Database.open(path))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """A unit of work: repository writes inside it commit together or not at all."""
+        async with self.db.transaction():
+            yield
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> SqliteStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
