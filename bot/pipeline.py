@@ -113,6 +113,9 @@ class Pipeline:
                 parsed = await self.parser.parse(body, base_url)
             except FeedParseError as exc:
                 return await self.fail(feed, exc.reason)
+            if parsed.bozo and not parsed.entries:
+                # Broken XML that yields nothing is a failure; broken XML with items is still news.
+                return await self.fail(feed, f"invalid feed: {parsed.bozo}")
             return await self.ingest_parsed(
                 feed, parsed, body_hash=digest, etag=etag, last_modified=last_modified
             )

@@ -1,0 +1,157 @@
+"""Decide whether an article reports a legal fight in which an online platform is a party.
+
+Evidence is additive and every piece is written into ``Detection.reasons`` so a reader can see why:
+a named platform (required), legal vocabulary (weighted), the platform and the legal words close
+together, the platform in a party position ("sued Google", "Twitter's lawsuit", "fined X"), an
+authority acting. Counter-evidence subtracts: lawmaking with no action, aggregate transparency
+statistics, a person (not the platform) charged over posts, the platform only named as the venue.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.detect import extract as ex
+from bot.detect import patterns as pt
+from bot.models import Action, ArticleText, Detection
+
+logger = logging.getLogger(__name__)
+
+THRESHOLD = 0.6
+_NEAR = 160  # characters between a platform mention and a legal word that count as "together"
+
+# When several kinds of action are named, the most specific instrument wins.
+_ACTION_PRIORITY: tuple[str, ...] = (
+    "nsl", "gag_order", "summons", "subpoena", "warrant", "blocking_order", "court_order", "antitrust",
+    "criminal_charge", "ban", "regulatory", "lawsuit", "other",
+)
+_ACTION_BY_VALUE = {a.value: a for a in Action}
+
+
+def _legal_hits(text: str) -> list[tuple[int, int, str, int, str]]:
+    hits: list[tuple[int, int, str, int, str]] = []
+    for term in pt.LEGAL_TERMS:
+        for m in term.regex.finditer(text):
+            word = m.group(0)
+            low = word.lower()
+            if low.startswith("summon") and pt.GAME_CONTEXT.search(text, max(0, m.start() - 120), m.end() + 120):
+                continue
+            if low.startswith("court") and pt.SPORT_CONTEXT.search(text):
+                continue
+            if low.startswith("suit") and pt.CLOTHING_CONTEXT.search(text):
+                continue
+            hits.append((m.start(), m.end(), term.label, term.weight, word))
+    for m in pt.DATA_DEMAND.finditer(text):
+        hits.append((m.start(), m.end(), "other", 2, m.group(0)))
+    return hits
+
+
+def _pick_action(labels: dict[str, int], platform_executive: bool) -> Action | None:
+    if not labels:
+        return None
+    strong = [a for a in _ACTION_PRIORITY if labels.get(a, 0) >= 2 and a != "other"]
+    if "criminal_charge" in strong and not platform_executive and len(strong) > 1:
+        strong.remove("criminal_charge")
+    if "ban" in labels and "blocking_order" in strong:
+        return Action.BLOCKING_ORDER
+    if strong:
+        return _ACTION_BY_VALUE[strong[0]]
+    if "ban" in labels:
+        return Action.BAN
+    if "lawsuit" in labels:
+        return Action.LAWSUIT
+    return Action.OTHER
+
+
+def detect(text: ArticleText) -> Detection:
+    title = ex.normalize(text.title)
+    summary = ex.normalize(text.summary)
+    full = f"{title}. {summary}" if title else summary
+    reasons: list[str] = []
+
+    mentions = ex.find_platforms(full)
+    platforms = ex.ordered_unique([m.platform for m in mentions])
+    for name in platforms:
+        surface = next(m.surface for m in mentions if m.platform == name)
+        reasons.append(f"platform: {name} ('{surface}')")
+
+    hits = _legal_hits(full)
+    labels: dict[str, int] = {}
+    for _, _, label, weight, _ in hits:
+        labels[label] = max(labels.get(label, 0), weight)
+    seen_words: set[str] = set()
+    for _, _, label, weight, word in sorted(hits, key=lambda h: -h[3]):
+        key = word.lower()
+        if weight >= 1 and key not in seen_words and len(seen_words) < 6:
+            seen_words.add(key)
+            reasons.append(f"action: {label} ('{word}')")
+
+    counterparties = ex.find_counterparties(full)
+    for c in counterparties[:4]:
+        reasons.append(f"party: {c}")
+    docket = ex.find_docket(full)
+    court = ex.find_court(full)
+    subjects = ex.find_subjects(full, docket)
+    stage = ex.find_stage(title, summary)
+
+    score = 0.0
+    party = executive = False
+    if platforms and hits:
+        strongest = max(h[3] for h in hits)
+        score += {3: 0.45, 2: 0.3, 1: 0.1}.get(strongest, 0.0)
+        if sum(1 for w in labels.values() if w >= 2) >= 2:
+            score += 0.1
+        strong_spans = [(s, e) for s, e, _, w, _ in hits if w >= 2]
+        near = any(
+            abs(m.start - s) <= _NEAR or abs(m.end - e) <= _NEAR for m in mentions for s, e in strong_spans
+        )
+        if near:
+            score += 0.2
+            reasons.append("platform and legal action mentioned together")
+        for name in platforms:
+            tpl = pt.TEMPLATES[name]
+            m = next((m for rx in tpl.party for m in [rx.search(full)] if m), None)
+            if m and not party:
+                party = True
+                reasons.append(f"party position: '{m.group(0)}'")
+            if any(rx.search(full) for rx in tpl.executive):
+                executive = True
+        if party:
+            score += 0.3
+        if executive and labels.get("criminal_charge", 0) >= 2:
+            score += 0.3
+            reasons.append("platform executive charged")
+        if pt.AUTHORITY.search(full):
+            score += 0.1
+
+        venue_only = not party and not executive and all(
+            any(rx.search(full) for rx in pt.TEMPLATES[name].venue) for name in platforms
+        )
+        if pt.PERSON_ACCUSED.search(full) and not executive and not party:
+            score -= 0.5
+            reasons.append("against: a person is accused, the platform is the venue")
+        elif venue_only:
+            score -= 0.3
+            reasons.append("against: platform named only as where speech happened")
+        if pt.LEGISLATIVE.search(full) and not pt.HARD_ACTION.search(full):
+            score -= 0.5
+            reasons.append("against: lawmaking or hearing, no legal action")
+        if pt.TRANSPARENCY.search(full) and pt.STATISTIC.search(full) and labels.get("lawsuit", 0) < 3:
+            score -= 0.6
+            reasons.append("against: aggregate transparency statistics")
+
+    score = round(max(0.0, min(1.0, score)), 3)
+    relevant = bool(platforms) and score >= THRESHOLD
+    action = _pick_action(labels, executive) if relevant else None
+    return Detection(
+        relevant=relevant,
+        score=score,
+        platforms=platforms,
+        counterparties=counterparties,
+        action=action,
+        stage=stage if relevant else None,
+        court=court,
+        docket=docket,
+        subjects=subjects,
+        reasons=tuple(reasons),
+    )

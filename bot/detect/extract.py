@@ -1,0 +1,145 @@
+"""Pull the facts out of an article's text: platforms, counterparties, court, docket, subjects, stage.
+
+Pure functions over strings; the vocabulary lives in ``lexicons`` and is compiled in ``patterns``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.detect import patterns as pt
+from bot.models import Stage
+
+_SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def normalize(text: str) -> str:
+    """One space between words and ASCII quotes/dashes, so patterns need not list every variant."""
+    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    platform: str
+    start: int
+    end: int
+    surface: str
+
+
+def _accept(p: pt.PlatformPattern, text: str, m: re.Match[str]) -> bool:
+    if p.bad_after is not None and p.bad_after.match(text, m.end()):
+        return False
+    if p.bad_before is not None and p.bad_before.search(text[max(0, m.start() - 24) : m.start()]):
+        return bool(p.name == "Amazon" and pt.AMAZON_COMPANY_AFTER.match(text, m.end()))
+    return True
+
+
+def x_is_platform(text: str) -> bool:
+    """Whether a bare "X" in the text means the platform (X Corp, formerly Twitter), not the letter."""
+    if "X" not in text:
+        return False
+    for rx in pt.X_CONTEXT:
+        for m in rx.finditer(text):
+            # find the X inside the match and check it is not OS X, Malcolm X, X-ray...
+            x_at = m.group(0).rfind("X")
+            pos = m.start() + x_at
+            if pt.X_BAD_BEFORE.search(text[max(0, pos - 16) : pos]) or pt.X_BAD_AFTER.match(text, pos + 1):
+                continue
+            return True
+    return False
+
+
+def find_platforms(text: str) -> list[Mention]:
+    """Every accepted platform mention, in text order."""
+    found: list[Mention] = []
+    for m in pt.ANY_PLATFORM.finditer(text):
+        p = pt.PLATFORMS[int(m.lastgroup[1:])]  # type: ignore[index]
+        if _accept(p, text, m):
+            found.append(Mention(p.name, m.start(), m.end(), m.group(0)))
+    if x_is_platform(text):
+        for m in pt.X_BARE.finditer(text):
+            pos = m.start()
+            if pt.X_BAD_BEFORE.search(text[max(0, pos - 16) : pos]) or pt.X_BAD_AFTER.match(text, pos + 1):
+                continue
+            found.append(Mention("X", m.start(), m.end(), "X"))
+    found.sort(key=lambda mm: mm.start)
+    return found
+
+
+def ordered_unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def find_counterparties(text: str) -> tuple[str, ...]:
+    hits: list[tuple[int, str]] = []
+    for name, rx in pt.COUNTERPARTIES + pt.COUNTRIES:
+        for m in rx.finditer(text):
+            before = text[m.start() - 1] if m.start() else " "
+            if not (before.isalnum() or before in "_-"):
+                hits.append((m.start(), name))
+                break
+    hits.sort()
+    return ordered_unique([n for _, n in hits])
+
+
+def find_court(text: str) -> str | None:
+    m = pt.COURT.search(text)
+    return m.group(0).strip() if m else None
+
+
+def find_docket(text: str) -> str | None:
+    m = pt.DOCKET.search(text)
+    return m.group(0) if m else None
+
+
+def _party_key(name: str, *, last: bool) -> str:
+    """One word per side of a case name, so "Twitter, Inc. v. Barr" and "Twitter v. Barr" agree."""
+    name = name.replace(", Inc.", "").replace(" Inc.", "").strip()
+    if name in {"United States", "U.S."} or name.endswith((" United States", " U.S.")):
+        return "us"
+    words = name.split()
+    return (words[-1] if last else words[0]).lower()
+
+
+def find_subjects(text: str, docket: str | None) -> tuple[str, ...]:
+    """Distinctive things the dispute is about, lowercase so that grouping compares them exactly."""
+    out: list[str] = []
+    for m in pt.HANDLE.finditer(text):
+        out.append("@" + (m.group(1) or m.group(2)).lower())
+    for m in pt.NAMED_LAW.finditer(text):
+        words = m.group(0).replace("-", " ").split()
+        if words[-1] == "Act":
+            # Title-case headlines glue verbs onto a law's name ("Moot After CLOUD Act"): keep the short
+            # tail that outlets share, and the acronym form when there is one.
+            tail = [w for w in words[:-1] if w.isupper() and len(w) > 1][-1:] or words[-3:-1]
+            out.append(" ".join([*tail, "act"]).lower())
+        else:
+            out.append(m.group(0).lower())
+    for m in pt.CASE_NAME.finditer(text):
+        out.append(f"{_party_key(m.group(1), last=True)} v. {_party_key(m.group(2), last=False)}")
+    for m in pt.DEVICE.finditer(text):
+        out.append(m.group(0).lower())
+    if docket:
+        out.append(docket.lower())
+    return ordered_unique(out)[:12]
+
+
+_STAGE_BY_VALUE = {s.value: s for s in Stage}
+
+
+def find_stage(title: str, summary: str) -> Stage | None:
+    """The newest development reported: the most advanced stage cue of the title, else of the text.
+
+    A headline states the news; the body often recalls history ("filed in 2020 ..."), so the title wins
+    whenever it carries a cue.
+    """
+    for part in (title, summary):
+        best: tuple[int, str] | None = None
+        for term in pt.STAGE_TERMS:
+            if term.regex.search(part) and (best is None or term.weight > best[0]):
+                best = (term.weight, term.label)
+        if best is not None:
+            return _STAGE_BY_VALUE[best[1]]
+    return None

@@ -1,0 +1,379 @@
+"""Vocabulary of the detector: data only, no logic.
+
+Every entry is a plain regular-expression source string (compiled once in ``patterns.py``) so that the
+words can be reviewed and extended without touching the code that applies them. Matching of platform
+names is case-sensitive (brand names are capitalised; "apple" the fruit is not), everything else is
+case-insensitive unless stated.
+"""
+
+from __future__ import annotations
+
+# --- platforms ---------------------------------------------------------------------------------------
+# canonical name -> alias regex (case-sensitive). "X" is not here: the letter needs context, see X_*.
+PLATFORM_ALIASES: dict[str, str] = {
+    "Twitter": r"Twitter(?:'s)?|TWITTER",
+    "Facebook": r"Facebook|FACEBOOK",
+    "Meta": r"Meta Platforms|Meta(?=['’]s\b)|Meta(?! ?[-–]\w)",
+    "Instagram": r"Instagram",
+    "WhatsApp": r"WhatsApp",
+    "Google": r"Google|GOOGLE|Alphabet Inc\.?",
+    "YouTube": r"YouTube",
+    "Apple": r"Apple|APPLE",
+    "Microsoft": r"Microsoft|MICROSOFT",
+    "LinkedIn": r"LinkedIn",
+    "GitHub": r"GitHub",
+    "Amazon": r"Amazon(?:\.com)?|AMAZON",
+    "TikTok": r"TikTok|Tik Tok|TIKTOK",
+    "ByteDance": r"ByteDance",
+    "Telegram": r"Telegram",
+    "Reddit": r"Reddit",
+    "Snapchat": r"Snapchat|Snap Inc\.?",
+    "Yelp": r"Yelp",
+    "Glassdoor": r"Glassdoor",
+    "Pinterest": r"Pinterest",
+    "Tumblr": r"Tumblr",
+    "Twitch": r"Twitch",
+    "Uber": r"Uber",
+    "Lyft": r"Lyft",
+    "Airbnb": r"Airbnb",
+    "Netflix": r"Netflix",
+    "Spotify": r"Spotify",
+    "Dropbox": r"Dropbox",
+    "Yahoo": r"Yahoo!?",
+    "eBay": r"eBay",
+    "PayPal": r"PayPal",
+    "Cloudflare": r"Cloudflare",
+    "Wikipedia": r"Wikipedia|Wikimedia(?: Foundation)?",
+    "Truth Social": r"Truth Social",
+    "Parler": r"Parler",
+    "Bluesky": r"Bluesky",
+    "OpenAI": r"OpenAI|ChatGPT",
+    "Nvidia": r"Nvidia|NVIDIA",
+    "Qualcomm": r"Qualcomm",
+    "Huawei": r"Huawei",
+    "Samsung": r"Samsung",
+    "Oracle": r"Oracle(?= (?:Corp|America|v\.|sued|sues))",
+    "Epic Games": r"Epic Games",
+    "Coinbase": r"Coinbase",
+    "Binance": r"Binance",
+    "Robinhood": r"Robinhood(?! Hood)",
+    "Grindr": r"Grindr",
+    "Clearview AI": r"Clearview(?: AI)?",
+    "Roblox": r"Roblox",
+    "Discord": r"Discord(?= (?:Inc|app|server|chat|users?)\b)",
+    "Signal": r"Signal(?= (?:app|messenger|Foundation)\b)",
+    "Zoom": r"Zoom(?= (?:Video|Communications)\b)",
+    "Rumble": r"Rumble(?= (?:Inc|platform|video)\b)",
+    "Vimeo": r"Vimeo",
+    "Craigslist": r"Craigslist",
+    "Backpage": r"Backpage(?:\.com)?",
+    "Kick": r"Kick(?= (?:streaming|platform)\b)",
+    "Xiaomi": r"Xiaomi",
+    "Alibaba": r"Alibaba",
+    "Tencent": r"Tencent",
+    "WeChat": r"WeChat",
+    "Shein": r"Shein|SHEIN",
+    "Temu": r"Temu",
+}
+
+# Word senses that are not the platform: regex that must match right AFTER the alias (case-sensitive).
+PLATFORM_BAD_FOLLOWERS: dict[str, str] = {
+    "Apple": r"\s+(?:Records|Corps|Daily|Bank|Valley|Hospitality|pie|Pie|Martin|cider)\b",
+    "Amazon": r"\s+(?:rainforest|Rainforest|River|river|basin|Basin|jungle|forest|region|Region)\b",
+    "Telegram": r"\s*(?:&|and)\s+Gazette|\s+(?:newspaper)\b",
+    "Meta": r"\s+(?:analysis|data)\b",
+    "Uber": r"\s+(?:alles|cool)\b",
+    "Oracle": r"\s+of\b",
+}
+# ... and regex that must match right BEFORE the alias (a lookbehind is emulated on a short slice).
+PLATFORM_BAD_PRECEDERS: dict[str, str] = {
+    "Apple": r"(?:Big|Fiona|Adam's|crab|Crab)\s+$",
+    "Amazon": r"(?:the|The|Brazilian|Peruvian|Colombian|Bolivian|Ecuadorian|Venezuelan|Legal|legal)\s+$",
+    "Telegram": r"(?:Zimmermann|Zimmerman|Star-|Evening|Daily|Portland|Worcester|the|The)\s*$",
+    "Epic Games": r"$^",
+}
+# "the Amazon" is the rainforest unless a company word follows.
+AMAZON_COMPANY_AFTER = r"\s+(?:Inc|Web Services|Prime|Marketplace|Alexa|warehouse|workers|employees|said|says)\b"
+
+# --- X, formerly Twitter ----------------------------------------------------------------------------
+# "X" is a letter first. These contexts (case-sensitive, tested against the text) make it the platform.
+X_PLATFORM_CONTEXT: tuple[str, ...] = (
+    r"\bX Corp\b\.?",
+    r"\bX Holdings\b",
+    r"\bX\s*\(formerly(?: known as)? Twitter\)",
+    r"\bX\s*\(formally Twitter\)",
+    r"\bX,\s+(?:formerly|previously)(?: known as)? Twitter",
+    r"\bTwitter,?\s+(?:now|since renamed|rebranded as)\s+(?:called\s+)?X\b",
+    r"\b(?:Elon\s+)?Musk['’]s\s+X\b",
+    r"\b(?:social(?:[- ]media)?|social network(?:ing)?|media|messaging|micro-?blogging)\s+"
+    r"(?:platform|site|network|service|company|giant|app)?\s*X\b",
+    r"\bplatform\s+X\b",
+    r"\bthe\s+X\s+(?:social|platform|app|network)\b",
+    r"\bX['’]s\b",
+    r"\bX\s+(?:owner|CEO|users?|accounts?|posts?|platform)\b",
+    r"\b(?:on|against|sued|sue|sues|suing|fined|fines|ordered|orders|blocked|blocks|suspended|suspends|"
+    r"ban|banned|bans|unblocking|compel|v\.|vs\.?)\s+X\b(?![-–])",
+    r"\b(?:of|to)\s+X\b(?=\s+(?:in|from|over|after|for|and)\b)",
+    r"(?:^|[.!?]\s+|\n)X\s+(?:can|will|has|had|is|was|must|sued|sues|says|said|filed|files|pays|paid|"
+    r"returns|returned|refused|refuses|won|wins|lost|loses|agreed|agrees|appealed|appeals|"
+    r"challenges|challenged|only|ban|suspended|blocked)\b",
+)
+# Things "X" is part of that are never the platform (checked right before / after the bare X).
+X_BAD_PRECEDERS = r"(?:OS|Mac OS|iPhone|Malcolm|Generation|Gen|Model|Series|Project|Planet|Brand|Factor|Windows|Xbox Series|Pixel|Mark|Day|Chapter|Article|Title)\s+$"
+X_BAD_FOLLOWERS = r"[-–](?:ray|rays|Men|men|axis|factor)|\s+(?:Factor|Games|Prize|Files|Men)\b"
+
+# --- parties, counterparties -------------------------------------------------------------------------
+# canonical -> alias regex (case-sensitive unless the alias starts with (?i)).
+COUNTERPARTY_ALIASES: dict[str, str] = {
+    "DOJ": r"Justice Department|Department of Justice|DOJ|DoJ|Attorney General (?:Eric )?Holder|"
+    r"Attorney General (?:William )?Barr|Holder|Barr\b(?= )",
+    "FBI": r"FBI|Federal Bureau of Investigation",
+    "DHS": r"DHS|Homeland Security",
+    "CBP": r"CBP|Customs and Border Protection",
+    "ICE": r"Immigration and Customs Enforcement|\bICE\b",
+    "FTC": r"FTC|Federal Trade Commission",
+    "SEC": r"Securities and Exchange Commission|\bSEC\b",
+    "FCC": r"FCC|Federal Communications Commission",
+    "NSA": r"\bNSA\b|National Security Agency",
+    "IRS": r"\bIRS\b|Internal Revenue Service",
+    "US government": r"(?:U\.S\.|US|United States|federal|Trump|Biden|Obama) (?:government|administration)|"
+    r"\bfeds\b|\bFeds\b",
+    "state attorneys general": r"state attorneys general|attorneys general",
+    "grand jury": r"grand jury",
+    "European Commission": r"European Commission|EU Commission|Brussels regulators?",
+    "EU": r"European Union|\bEU\b",
+    "CMA": r"Competition and Markets Authority|\bCMA\b",
+    "Ofcom": r"Ofcom",
+    "ICO": r"Information Commissioner['’]?s? Office",
+    "Irish DPC": r"(?:Irish )?Data Protection Commission(?:er)?",
+    "CNIL": r"CNIL",
+    "eSafety Commissioner": r"(?i:e-?Safety Commissioner)|(?i:\beSafety\b)",
+    "ACCC": r"ACCC|Australian Competition and Consumer Commission",
+    "Federal Court of Australia": r"Federal Court of Australia|(?<=Australia['’]s )Federal Court",
+    "Competition Commission of India": r"Competition Commission of India|\bCCI\b",
+    "KFTC": r"Korea Fair Trade Commission|KFTC",
+    "Anatel": r"Anatel",
+    "Roskomnadzor": r"Roskomnadzor",
+    "NITDA": r"NITDA|National Information Technology Development Agency",
+    "Paris prosecutor": r"Paris prosecutor(?:['’]s office)?|French prosecutors?|French investigating judges?",
+    "Alexandre de Moraes": r"(?:Alexandre )?de Moraes",
+    "US Supreme Court": r"U\.S\. Supreme Court|US Supreme Court|United States Supreme Court",
+    "Brazil Supreme Court": r"Brazil(?:ian|['’]s)? Supreme Court|Supreme Federal Court",
+    "California Supreme Court": r"California Supreme Court",
+    "Ninth Circuit": r"Ninth Circuit|9th Circuit",
+    "Second Circuit": r"Second Circuit|2nd Circuit",
+    "Congress": r"House (?:Judiciary|Intelligence|Oversight|Select) Committee|Senate \w+ Committee",
+    "Epic Games": r"Epic Games|\bEpic\b(?= (?:sues|sued|v\.|filed|is suing|Games))",
+    "Cambridge Analytica": r"Cambridge Analytica",
+}
+
+# Countries and their demonyms: governments acting against platforms ("Nigeria suspends Twitter").
+COUNTRIES: dict[str, str] = {
+    "Nigeria": r"Nigeria(?:n)?",
+    "Brazil": r"Brazil(?:ian)?",
+    "India": r"India(?:n)?",
+    "Russia": r"Russia(?:n)?",
+    "China": r"China|Chinese",
+    "Turkey": r"Turkey|Turkish|Türkiye",
+    "Australia": r"Australia(?:n)?",
+    "France": r"France|French",
+    "Germany": r"Germany|German",
+    "UK": r"UK|U\.K\.|Britain|British",
+    "Canada": r"Canada|Canadian",
+    "Pakistan": r"Pakistan(?:i)?",
+    "Indonesia": r"Indonesia(?:n)?",
+    "Vietnam": r"Vietnam(?:ese)?",
+    "Iran": r"Iran(?:ian)?",
+    "Uganda": r"Uganda(?:n)?",
+    "Ethiopia": r"Ethiopia(?:n)?",
+    "Kenya": r"Kenya(?:n)?",
+    "South Korea": r"South Korea(?:n)?|Korea Fair",
+    "Japan": r"Japan(?:ese)?",
+    "Ireland": r"Irish|Ireland",
+    "Italy": r"Italy|Italian",
+    "Spain": r"Spain|Spanish",
+    "Netherlands": r"Netherlands|Dutch",
+    "Venezuela": r"Venezuela(?:n)?",
+    "Bangladesh": r"Bangladesh(?:i)?",
+    "Sri Lanka": r"Sri Lanka(?:n)?",
+    "Montana": r"Montana",
+    "Texas": r"Texas",
+    "Utah": r"Utah",
+    "Arkansas": r"Arkansas",
+}
+
+# --- legal vocabulary ---------------------------------------------------------------------------------
+# (regex, action, weight). Case-insensitive. Weight: 3 = unmistakable legal action, 2 = legal process,
+# 1 = legal-ish word that needs company.
+LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
+    (r"\b(?:administrative |IRS |federal )?summons(?:es|ed)?\b", "summons", 3),
+    (r"\bsubpoena(?:s|ed|ing)?\b", "subpoena", 3),
+    (r"\bsearch warrants?\b|\bwarrants? (?:for|seeking|to search|served)\b|\bwarrant case\b", "warrant", 3),
+    (r"\bnational security letters?\b|\bNSLs?\b|\bFISA (?:orders?|requests?)\b|\bFISC orders?\b", "nsl", 3),
+    (r"\bgag orders?\b|\bsecrecy orders?\b|\bnon-?disclosure orders?\b", "gag_order", 3),
+    (r"\bcourt orders?\b|\bcourt[- ]ordered\b|\b(?:judge|magistrate|court)['’]s order\b|"
+     r"\border(?:ed|s)? by (?:a |the )?(?:\w+ )?(?:court|judge|magistrate)\b|\bremoval order\b|"
+     r"\btakedown order\b|\b(?:legal|court|judicial) order\b", "court_order", 3),
+    (r"\bblocking orders?\b|\bordered (?:the )?(?:immediate )?(?:suspension|blocking)\b|"
+     r"\b(?:suspension|blocking) of (?:the )?\w+(?: social)?(?: platform| network)?\b", "blocking_order", 2),
+    (r"\bantitrust\b|\banti-trust\b|\bmonopol(?:y|ies|ist|istic|ize|ization)\b|\banti-?competitive\b|"
+     r"\bSherman Act\b|\bcompetition (?:law|case|probe|investigation|regulators?|authority)\b", "antitrust", 2),
+    (r"\blawsuits?\b|\bsu(?:es|ed|ing)\b|\bsue\b|\bclass[- ]action\b|\b(?:libel|defamation) (?:suit|case)\b|"
+     r"\bfiled (?:a |an )?(?:\w+ )?(?:complaint|suit|petition|motion)\b|\blegal (?:action|challenge|fight|battle)\b|"
+     r"\bcourt (?:case|battle|fight|challenge)\b|\b(?:federal|civil|legal) (?:case|suit)\b|"
+     r"\bcountersue[ds]?\b", "lawsuit", 3),
+    (r"\bindict(?:ed|ment|s)?\b|\bcriminal charges?\b|\bcharged (?:with|over|for|in)\b|\bcharged\b|"
+     r"\barrest(?:ed|s)?\b|\bprosecut(?:e|ed|ion|ors?)\b|\bplaced under (?:formal )?investigation\b|"
+     r"\bjudicial supervision\b|\bon bail\b|\bbail\b|\bin custody\b|\bcustody\b", "criminal_charge", 2),
+    (r"\bfined\b|\b(?:a|the|its|record|hefty|\$[\d.,]+ ?(?:million|billion|bn|m)?) fines?\b|\bfines? (?:of|worth|totall?ing)\b|"
+     r"\bpay (?:a |the )?(?:\w+ )?fines?\b|\bpenalt(?:y|ies)\b|\bsettlement\b|\bconsent (?:decree|order)\b|"
+     r"\b(?:probe|investigation|inquiry) (?:into|of)\b|\binvestigat(?:e|es|ing|ed)\b|\bprobes?\b|"
+     r"\bregulators?\b|\benforcement action\b|\bunder (?:the )?\w+ microscope\b|\bcharge sheet\b|"
+     r"\bstatement of objections\b|\bnon-?compliance\b", "regulatory", 2),
+    (r"\bban(?:s|ned|ning)?\b|\bsuspend(?:s|ed|ing)?\b|\bsuspension\b|\bblock(?:s|ed|ing)? access\b|"
+     r"\b(?:lifted|lifts|lift) (?:its |the )?(?:ban|suspension|block)\b|\bunblock(?:ed|ing|s)?\b|"
+     r"\bclampdown\b|\bforced (?:sale|divestiture)\b|\bdivest(?:iture|ment)?\b", "ban", 2),
+    (r"\binjunctions?\b|\brestraining order\b|\bcontempt\b", "court_order", 2),
+    (r"\b(?:federal|district|appeals|appellate|high|supreme|circuit|magistrate) (?:court|judge)s?\b|"
+     r"\bSupreme Court\b|\bjudges?\b|\bjustices\b|\bmagistrate\b|\bruling\b|\bruled\b|\bverdict\b|"
+     r"\bappeal(?:s|ed)?\b|\bmoot\b|\bcertiorari\b|\bmotion to (?:quash|dismiss|stay|compel)\b|"
+     r"\blitigation\b|\bsummary judgment\b|\bdeclaratory judgment\b|\bcourt (?:hearing|filing|documents?)\b|"
+     r"\b(?:legal|court) proceedings\b|\border (?:(?:that|which) would )?(?:requir|compel|forc|direct)\w*\b|"
+     r"\bcase against\b|\bcounsel for\b", "other", 2),
+    (r"\bcourts?\b(?! of public opinion)|\bjury\b|\bplaintiffs?\b|\bdefendants?\b|\bamicus\b|"
+     r"\bFirst Amendment\b|\bunconstitutional\b|\brules?\b", "other", 1),
+    (r"\bv\.\s+[A-Z]|\bvs\.\s+[A-Z]", "lawsuit", 1),
+    (r"\b(?:unmask|identify|identities|identity|user data|user information|customer data|personal info\w*|"
+     r"account holders?|records about)\b", "other", 0),
+)
+
+# Government / court / regulator actors (case-insensitive): a demand needs someone to make it.
+AUTHORITY_TERMS = (
+    r"\bgovernment\b|\bgovt\b|\bgov['’]t\b|\bfeds?\b|\bfederal\b|\bauthorities\b|\bministry\b|\bminister\b|"
+    r"\bregulators?\b|\bcommission(?:er)?\b|\bprosecutors?\b|\bpolice\b|\bcourts?\b|\bjudges?\b|"
+    r"\battorneys? general\b|\bjustice department\b|\bdepartment of\b|\bagency\b|\bstate of\b|"
+    r"\bgrand jury\b|\bcongress\b|\bparliament\b|\badministration\b"
+)
+
+# --- negative contexts -----------------------------------------------------------------------------------
+# Lawmaking and politics: not a legal action by itself (case-insensitive).
+LEGISLATIVE_TERMS = (
+    r"\bbills?\b|\blegislation\b|\blegislators?\b|\blawmakers?\b|\bsenators?\b|\bsens\.|\bcongressional\b|"
+    r"\bintroduced\b|\bproposal\b|\bproposed\b|\btestimony\b|\btestif(?:y|ied|ies)\b|\bhearing before\b|"
+    r"\blobbying\b|\bsenate (?:passes|passed|votes?)\b|\bhouse (?:passes|passed|votes?)\b"
+)
+# Things that turn legislative/policy text into a real dispute (case-insensitive).
+HARD_ACTION_TERMS = (
+    r"\bsu(?:es|ed|ing)\b|\bsue\b|\blawsuits?\b|\bsubpoena\w*\b|\bsummons\b|\bwarrants?\b|\bcourt orders?\b|"
+    r"\bjudge\b|\bfined\b|\bindicted\b|\bcharged\b|\binjunction\b|\bgag orders?\b|\bruled\b|\bruling\b|"
+    r"\bnational security letters?\b|\benforcement action\b|\bprobe into\b|\binvestigat\w+\b|"
+    r"\bsettlement\b|\bappeal\w*\b|\bv\.\s"
+)
+# Aggregate transparency statistics (case-insensitive).
+TRANSPARENCY_TERMS = r"\btransparency report\b|\bgovernment (?:data )?requests\b|\brequests for user data\b"
+STATISTIC_TERMS = r"\b\d+(?:\.\d+)? ?(?:percent|%)\b|\b\d{1,3}(?:,\d{3})+ requests\b|\bbiannual\b|\bper cent\b"
+
+# A person (not the platform) is the accused; the platform is where the posts were (case-insensitive).
+PERSON_ACCUSED = (
+    r"\b(?:man|woman|teen(?:ager)?|boy|girl|student|suspect|resident|person|people|defendant|father|mother|"
+    r"\d{2}-year-old|men|women|user|probationer|rapper|influencer|activist|journalist)\b[^.]{0,80}?"
+    r"\b(?:arrested|charged|convicted|sentenced|indicted|jailed|detained|pleaded|faces? charges)\b|"
+    r"\b(?:arrested|charged|convicted|sentenced|jailed|detained) (?:a |an )?(?:\w+ ){0,3}"
+    r"(?:man|woman|teen(?:ager)?|boy|girl|student|resident|person|men|women)\b"
+)
+# Platform named only as the place of speech: "on Facebook", "a Facebook post" ({p} = platform alias).
+VENUE_TEMPLATES: tuple[str, ...] = (
+    r"\b(?:on|via) (?:his |her |their |a |the )?(?:{p})\b(?!['’]s)",
+    r"\b(?:{p}) (?:posts?|pages?|threats?|messages?|videos?|comments?|live|group|chats?|account|profile|"
+    r"reviews?|photos?|status|rant|posting|tweets?)\b",
+)
+# Executives: a platform's boss charged is the platform's fight (case-insensitive words around {p}).
+EXECUTIVE_TEMPLATES: tuple[str, ...] = (
+    r"\b(?:{p})(?:['’]s)? (?:CEO|chief|boss|founder|co-founder|cofounder|executive|owner|head|president)\b",
+    r"\b(?:CEO|chief executive|boss|founder|co-founder|cofounder|owner|head) of (?:{p})\b",
+)
+# Platform as a party: templates around {p}. Case-insensitive; a small window of words allowed.
+PARTY_TEMPLATES: tuple[str, ...] = (
+    r"\b(?:{p})(?:,? Inc\.?|['’]s?| Corp\.?| Inc\.?['’]s)? (?:\w+ ){0,2}?(?:sues?|sued|suing|files?|filed|"
+    r"challeng\w+|appeal\w*|fights?|fought|contests?|contested|rejects?|rejected|refus\w+|opposes|"
+    r"wins?|won|loses?|lost|settles?|settled|pays?|paid|agreed|drops?|dropped|pulls?|pulled|withdr\w+|"
+    r"must|can['’]?t|cannot|is suing|was ordered|was fined|is fined|was sued|is being sued|faces?|"
+    r"moved?|asks?|asked|argues|argued|complied|comply|bows|returns|violat\w+|held in contempt|"
+    r"(?:is |was |has been |had been )?(?:fined|sued|ordered|charged|banned|blocked|suspended|"
+    r"summoned|subpoenaed|unblocked|compelled|forced|held))\b",
+    r"\b(?:sue[sd]?|suing|against|fined?|fines|ordered|orders|order|compel\w*|force[sd]?|subpoena\w*|"
+    r"summon\w*|v\.|vs\.?|versus|ban(?:s|ned)?|ban on|suspend\w*|suspension of|block(?:s|ed|ing)?|"
+    r"blocking of|unblocking of|probe into|investigation (?:into|of)|investigat\w+|"
+    r"settlement with|lifted (?:its |the )?(?:ban|suspension) (?:on|of)|help|"
+    r"warrant (?:to|on|served on)|served|require[sd]?|requiring|directs?|directed|"
+    r"told|tells|demand\w* (?:from|that|of))\s+(?:(?!on |via )\w+ ){0,4}?(?:{p})\b",
+    r"\b(?:{p})(?:['’]s)? (?:\w+ )?(?:lawsuit|suit|case|appeal|motion|challenge|objection|petition|"
+    r"complaint|fight|battle|refusal|victory|loss|contempt|warrant case)\b",
+    r"\b(?:counsel|lawyers?|attorneys?) (?:for|representing) (?:{p})\b|\b(?:{p})['’]s (?:lawyers|attorneys|counsel)\b",
+    r"\b(?:{p})\s*[-–]\s*(?:FBI|DOJ|FTC|SEC|EU)\b|\b(?:FBI|DOJ|FTC|SEC|EU)\s*[-–]\s*(?:{p})\b",
+)
+
+# --- stages -------------------------------------------------------------------------------------------
+# (regex, stage, priority). Case-insensitive. Higher priority = a later development in a case's life.
+STAGE_TERMS: tuple[tuple[str, str, int], ...] = (
+    # closing
+    (r"\bsettle(?:s|d|ment)?\b|\bagreed to (?:pay|settle)\b|\breach(?:es|ed)? (?:a )?deal\b", "settled", 80),
+    (r"\b(?:withdr(?:aw|aws|ew|awn)|drop(?:s|ped)?|rescind(?:s|ed)?|pull(?:s|ed)?|revok(?:es|ed)|"
+     r"abandon(?:s|ed)?) (?:its |the |an |a |their )?(?:\w+ )?(?:summons|demand|order|request|subpoena|warrant|"
+     r"application)\b|\b(?:summons|demand|subpoena|warrant|request|order) (?:was |were |has been |is )?"
+     r"(?:withdrawn|dropped|rescinded|revoked)\b|\bno longer (?:needs|seeks|requires)\b|"
+     r"\blift(?:s|ed)? (?:its |the |a )?(?:\w+[- ]\w+ |\w+ )?(?:ban|suspension|block)\b|"
+     r"\b(?:ban|suspension|block) (?:is |was |has been )?(?:lifted|ends|ended)\b|"
+     r"\bunblock(?:s|ed|ing)?\b|\blifting\b", "withdrawn", 78),
+    (r"\b(?:drop(?:s|ped|ping)?|pull(?:s|ed)?|withdr(?:aw|aws|ew|awn)|abandon(?:s|ed)?|end(?:s|ed)?) "
+     r"(?:its |the |a |her |his |their )?(?:\w+ ){0,2}?(?:lawsuit|suit|case|complaint|challenge|"
+     r"legal (?:action|fight|challenge))\b|\bvoluntarily dismiss\w*\b|\b(?:lawsuit|suit|case) "
+     r"(?:was |has been |is )?(?:dropped|withdrawn)\b|\bdismissing its lawsuit\b", "dropped", 79),
+    (r"\bdismiss(?:es|ed)? (?:the |a |its |their )?(?:\w+ )?(?:case|lawsuit|suit|complaint|petition|charges)\b|"
+     r"\b(?:case|lawsuit|suit|complaint|charges) (?:was |were |has been |is )?(?:dismissed|thrown out|tossed)\b|"
+     r"\bmoot\b|\bthrew out\b|\btoss(?:es|ed) (?:out )?(?:the )?(?:\w+ )?(?:case|lawsuit|suit)\b",
+     "dismissed", 77),
+    (r"\bbows? to\b|\bcomplied with\b|\bagreed to (?:meet|comply|remove|hand over|open|appoint)\b|"
+     r"\b(?:returns?|back online|reinstated|restored|lifted|lifting|unblock\w*)\b[^.]{0,60}\bafter\b[^.]{0,40}"
+     r"\b(?:pa(?:ys|ying|id)|complying|compl(?:ied|ies)|agree(?:d|ing)|meeting)\b|"
+     r"\b(?:handed|turned) over\b", "complied", 81),
+    (r"\bfined\b|\bfines? (?:of|worth|totall?ing)\b|\bpay (?:a |the |an )?(?:\w+ ){0,3}(?:fine|penalty)\b|"
+     r"\b(?:fine|penalty) (?:over|for)\b|\b\$[\d.,]+ ?(?:million|billion|bn|m)\b[^.]{0,20}\bfine\b|"
+     r"\bpays? [^.]{0,30}\bfine\b", "fined", 70),
+    # appeals and rulings
+    (r"\bappeal(?:s|ed|ing)? (?:the |a |an )?(?:\w+ )?(?:ruling|decision|order|verdict|judgment)\b|"
+     r"\bfiled? (?:an |a )?(?:notice of )?appeal\b|\bwill appeal\b|\bplans? to appeal\b|\bto appeal\b|"
+     r"\b(?:agreed|agrees|votes?|voted) to (?:review|hear|consider|take up)\b|\bto review\b|"
+     r"\bpetition(?:s|ed)? (?:the |for )\b|\bcertiorari\b|\bemergency (?:motion|relief|stay)\b|"
+     r"\bmotion to stay\b|\bexpedited appeal\b|\bappeal to the\b|\bseeks? (?:to )?(?:overturn|reverse)\b",
+     "appeal", 60),
+    (r"\binjunction (?:was |is )?(?:granted|issued)\b|\bgrant(?:s|ed)? (?:a |an )?(?:\w+[- ])?(?:\w+ )?"
+     r"(?:injunction|restraining order|interim order)\b|\b(?:interim|temporary|preliminary) "
+     r"(?:injunction|order) (?:requiring|to)\b|\binjunction to compel\b|\binjunction requiring\b",
+     "injunction", 55),
+    (r"\brul(?:es|ed|ing)\b|\bdecision\b|\bdecided\b|\baffirm(?:s|ed)\b|\buph(?:eld|olds)\b|\bheld that\b|"
+     r"\bverdict\b|\bfound (?:that )?\b|\bjudgment\b|\bcan['’]t be forced\b|\bcannot be forced\b|"
+     r"\bmust (?:produce|disclose|reveal|hand over|comply|pay|remove|stop|allow)\b|"
+     r"\bcourt (?:says|said|requires|required)\b|\bheld (?:apple|\w+ )?in contempt\b|\bin contempt\b|"
+     r"\bdenied\b|\bdenial of\b|\bgranted (?:the )?(?:government['’]s )?motion\b|\bwins? (?:a |the )?"
+     r"(?:court )?(?:appeal|case|ruling)\b|\bwon (?:a |the )?(?:court )?(?:appeal|case)\b|\bstruck down\b|"
+     r"\border(?:ed|s) (?:the )?(?:immediate )?(?:suspension|blocking|removal)\b|"
+     r"\bcourt (?:has )?ordered\b|\bjudge (?:has )?ordered\b|\bopinion\b|\brefused to extend\b|"
+     r"\bnot to extend\b|\bsided with\b|\bdodge\b|\bfailed to convince\b", "ruling", 50),
+    (r"\bhearings?\b|\bcourt hears\b|\bheard\b|\boral argument\b|\btrial\b|\bpostpone\w*\b|\bdelay(?:ed)?\b|"
+     r"\burg(?:es|ed) (?:a |the )?(?:\w+ )?(?:judge|court)\b|\bremedies\b|\bgrinder\b|\bargue[sd]? before\b|"
+     r"\bcourt met\b", "hearing", 40),
+    (r"\bsu(?:es|ed|ing)\b|\bsue\b|\bfiled\b|\bfiles\b|\bto file\b|\blawsuit\b|\bcomplaint\b|\bcharged\b|"
+     r"\bindicted\b|\bbail\b|\bjudicial supervision\b|\baccus(?:es|ed|ing)\b|\bbrought (?:a |an )\b|"
+     r"\benforcement action\b|\bcharges\b", "filed", 30),
+    (r"\bsummons(?:es|ed)?\b|\bsubpoena(?:s|ed)?\b|\bdemand(?:s|ed|ing)?\b|\brejects?\b|\bfight\b|"
+     r"\bcontest(?:s|ing)?\b|\binvestigat\w+\b|\bprobe\b|\bunder \w+ microscope\b|\bwants answers\b|"
+     r"\bsuspend(?:s|ed|ing)?\b|\bban(?:s|ned)?\b|\border(?:ed|s)? (?:\w+ ){0,2}to\b|\bcourt order\b|"
+     r"\brefus(?:es|ed)\b|\bwarrant\b|\bnational security letter\b", "demand", 20),
+    (r"\bcustody\b|\barrest(?:ed)?\b|\bdetained\b", "other", 10),
+)
+
+# Words that are never distinctive for grouping (lowercase).
+STOPWORDS: frozenset[str] = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "also", "although", "am", "an", "and", "any", "are", "around", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "down", "during", "each", "even", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "last", "late", "later", "latest", "least", "less", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "new", "news", "next", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "out", "over", "own", "per", "said", "same", "says", "say", "she", "should", "since", "so", "some", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "two", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "year", "years", "month", "months", "week", "weeks", "day", "days", "today", "yesterday", "tomorrow", "company", "companies", "firm", "giant", "tech", "technology", "social", "media", "platform", "platforms", "site", "service", "network", "user", "users", "people", "government", "federal", "state", "states", "court", "courts", "judge", "judges", "case", "cases", "lawsuit", "lawsuits", "legal", "law", "laws", "order", "orders", "ruling", "ruled", "rules", "filed", "filing", "sued", "sues", "suing", "suit", "appeal", "appeals", "million", "billion", "percent", "report", "reports", "reported", "according", "told", "statement", "inc", "corp", "ltd", "official", "officials", "agency", "department", "justice", "attorney", "attorneys", "district", "county", "city", "first", "second", "third", "time", "times", "world", "country", "countries", "including", "several", "among", "against", "could", "would", "should", "week", "internet", "online", "data", "information", "public", "private", "chief", "executive", "ceo", "announced", "announcement", "spokesperson", "spokesman", "spokeswoman", "asked", "says", "saying", "still", "part", "parts"]
+)

@@ -1,0 +1,102 @@
+"""Grouping: one case across outlets, different disputes of one platform apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.cases.clustering import absorb, find_case, open_case, platform_keys
+from bot.detect.detector import detect
+from bot.models import ArticleText, Case
+
+
+def _t(title: str, summary: str, day: str | None) -> ArticleText:
+    when = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else None
+    return ArticleText(title, summary, f"https://example.org/{abs(hash(title))}", when)
+
+
+def _ingest(articles: list[ArticleText]) -> list[str]:
+    """Run articles through detect -> find_case/open_case/absorb; return the case id of each."""
+    cases: dict[str, Case] = {}
+    ids: list[str] = []
+    for art in articles:
+        det = detect(art)
+        assert det.relevant, art.title
+        at = art.published or datetime(2025, 1, 1, tzinfo=UTC)
+        keys = platform_keys(det.platforms)
+        cands = sorted((c for c in cases.values() if platform_keys(c.platforms) & keys),
+                       key=lambda c: c.updated_at, reverse=True)
+        found = find_case(art, det, cands)
+        case = absorb(found, art, det, at) if found else open_case(art, det, art.url or art.title, at)
+        cases[case.id] = case
+        ids.append(case.id)
+    return ids
+
+
+def test_platform_keys_twitter_and_x_are_one() -> None:
+    assert platform_keys(["Twitter"]) == platform_keys(["X"]) == platform_keys(["X Corp"]) == {"twitter"}
+    assert platform_keys(["Meta", "Facebook"]) == {"facebook"}
+
+
+def test_same_dispute_across_outlets_and_days_is_one_case() -> None:
+    ids = _ingest([
+        _t("Twitter sues Homeland Security to protect @ALT_uscis",
+           "Twitter sued DHS over a summons from Customs and Border Protection to unmask the account.", "2017-04-06"),
+        _t("Feds demand identity of anti-Trump account; Twitter goes to court",
+           "A CBP summons sought records on the @ALT_uscis account; Twitter filed suit in San Francisco.", "2017-04-06"),
+        _t("Government withdraws summons, Twitter drops lawsuit",
+           "Homeland Security withdrew the summons for records of the immigration account critical of Trump.",
+           "2017-04-07"),
+    ])
+    assert len(set(ids)) == 1
+
+
+def test_two_reddit_subpoenas_from_two_lawsuits_stay_apart() -> None:
+    ids = _ingest([
+        _t("Reddit fights subpoena in film piracy lawsuit",
+           "Movie studios suing an internet provider served Reddit with a subpoena for the identities of users "
+           "who commented about piracy; Reddit moved to quash it in federal court.", "2021-07-10"),
+        _t("Reddit fights subpoena from Twitter in Musk-era lawsuit",
+           "A defamation plaintiff in a Texas business dispute subpoenaed Reddit for the names of moderators of "
+           "a finance forum; Reddit asked a judge to block the demand.", "2023-03-02"),
+    ])
+    assert ids[0] != ids[1]
+
+
+def test_tiktok_executive_order_2020_and_divestiture_law_2024_stay_apart() -> None:
+    ids = _ingest([
+        _t("TikTok sues Trump administration over executive order",
+           "TikTok filed a lawsuit challenging the executive order that would ban the app in the US.", "2020-08-24"),
+        _t("Judge blocks Trump's TikTok executive order",
+           "A federal judge granted TikTok an injunction against the executive order ban.", "2020-09-28"),
+        _t("TikTok sues to block divestiture law",
+           "TikTok and ByteDance sued the US government over the Protecting Americans from Foreign Adversary "
+           "Controlled Applications Act, which forces a sale or a ban.", "2024-05-07"),
+    ])
+    assert ids[0] == ids[1]
+    assert ids[2] != ids[0]
+
+
+def test_open_case_is_stable_and_titled() -> None:
+    art = _t("Twitter sues DHS over summons for @ALT_uscis",
+             "Twitter sued DHS and CBP over a summons to unmask @ALT_uscis.", "2017-04-06")
+    det = detect(art)
+    at = datetime(2017, 4, 6, tzinfo=UTC)
+    a, b = open_case(art, det, "seed-1", at), open_case(art, det, "seed-1", at)
+    assert a == b and a.id.startswith("c") and len(a.id) == 11
+    assert a.title.startswith("Twitter v. DHS/CBP") and len(a.title) <= 120
+    assert "@alt_uscis" in a.title
+
+
+def test_absorb_is_deterministic_and_unions_fields() -> None:
+    first = _t("Microsoft sues Justice Department over gag orders",
+               "Microsoft sued the DOJ over secrecy orders on customer data searches.", "2016-04-14")
+    second = _t("Microsoft drops lawsuit over gag orders",
+                "Microsoft dropped its suit in the Western District of Washington after DOJ limited gag orders.",
+                "2017-10-23")
+    c0 = open_case(first, detect(first), "s", datetime(2016, 4, 14, tzinfo=UTC))
+    at = datetime(2017, 10, 23, tzinfo=UTC)
+    c1, c2 = absorb(c0, second, detect(second), at), absorb(c0, second, detect(second), at)
+    assert c1 == c2
+    assert c1.article_count == 2 and c1.updated_at == at
+    assert c1.court == "Western District of Washington"
+    assert len(c1.keywords) <= 80
