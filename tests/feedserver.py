@@ -156,7 +156,9 @@ class FeedServer:
         sock = request.transport.get_extra_info("socket") if request.transport else None
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.requests.append(RequestRecord(request.method, request.path, dict(request.headers), time.monotonic()))
+        self.requests.append(
+            RequestRecord(request.method, request.path, dict(request.headers), time.monotonic())
+        )
         route = self.routes.get(request.path)
         if route is None:
             return web.Response(status=404, text="not found")

@@ -359,7 +359,9 @@ class Fetcher:
         except FetchError:
             raise
         except aiohttp.ConnectionTimeoutError:
-            raise FetchError(f"connect timeout after {self.limits.connect_timeout_s:g}s", transient=True) from None
+            raise FetchError(
+                f"connect timeout after {self.limits.connect_timeout_s:g}s", transient=True
+            ) from None
         except aiohttp.SocketTimeoutError:
             raise FetchError(f"read timeout after {self.limits.read_timeout_s:g}s", transient=True) from None
         except aiohttp.InvalidURL as exc:
@@ -377,7 +379,9 @@ class Fetcher:
         declared = resp.content_length
         if declared is not None and declared > limits.max_bytes:
             raise FetchError(f"feed too large: Content-Length {declared} > {limits.max_bytes} bytes")
-        decoder = _Decoder(_content_encoding(resp.headers.get("Content-Encoding")), limits.max_decompressed_bytes)
+        decoder = _Decoder(
+            _content_encoding(resp.headers.get("Content-Encoding")), limits.max_decompressed_bytes
+        )
         received = 0
         async for chunk in resp.content.iter_chunked(_CHUNK):
             received += len(chunk)

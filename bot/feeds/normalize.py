@@ -38,10 +38,42 @@ _ALLOWED_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
-        "igshid", "mc_cid", "mc_eid", "ref_src", "ref_url", "_hsenc", "_hsmi", "__hssc", "__hstc", "__hsfp",
-        "hsctatracking", "mkt_tok", "oly_anon_id", "oly_enc_id", "rb_clickid", "s_cid", "vero_conv",
-        "vero_id", "wickedid", "spm", "cmpid", "smid", "sr_share", "ncid", "at_medium", "at_campaign",
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref_src",
+        "ref_url",
+        "_hsenc",
+        "_hsmi",
+        "__hssc",
+        "__hstc",
+        "__hsfp",
+        "hsctatracking",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rb_clickid",
+        "s_cid",
+        "vero_conv",
+        "vero_id",
+        "wickedid",
+        "spm",
+        "cmpid",
+        "smid",
+        "sr_share",
+        "ncid",
+        "at_medium",
+        "at_campaign",
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
@@ -87,7 +119,7 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if not host:
         return None
     host = host.rstrip(".")
-    if not host or _BAD_HOST.search(host):
+    if not host or _BAD_HOST.search(host) or not host.isprintable():
         return None
     if ":" in host:  # IPv6 literal
         if not re.fullmatch(r"[0-9a-f:.]+", host):
@@ -111,7 +143,18 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
 _DROP_BLOCK = re.compile(r"<(script|style|noscript|template|iframe|object|svg|math|title|head)\b|<!--", re.I)
 _DROP_BLOCK_END = {
     name: re.compile(rf"</{name}\s*>", re.I)
-    for name in ("script", "style", "noscript", "template", "iframe", "object", "svg", "math", "title", "head")
+    for name in (
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "svg",
+        "math",
+        "title",
+        "head",
+    )
 }
 _COMMENT_END = re.compile(r"-->")
 # Tags that separate words when rendered; replaced by a space, other tags by nothing.
@@ -165,9 +208,10 @@ def _truncate(s: str, max_len: int) -> str:
     if len(s) <= max_len:
         return s
     cut = s[: max_len - 1]
-    space = cut.rfind(" ")
-    if space > max_len // 2:
-        cut = cut[:space]
+    if s[max_len - 1] != " ":  # the cut splits a word: back up to its start
+        space = cut.rfind(" ")
+        if space > max_len // 2:
+            cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
 
 
@@ -208,6 +252,7 @@ def clean_text(value: str | None, max_len: int) -> str:
 
 # --- keys and hashes ----------------------------------------------------------------------------------
 
+
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
@@ -222,7 +267,11 @@ def entry_key(guid: Any, link_canonical: str | None, title: str, published: Any)
         if g:
             return f"guid:{g}" if len(g) <= MAX_GUID_CHARS else f"guid#{_digest(g)}"
     if link_canonical:
-        return f"url:{link_canonical}" if len(link_canonical) <= MAX_GUID_CHARS else f"url#{_digest(link_canonical)}"
+        return (
+            f"url:{link_canonical}"
+            if len(link_canonical) <= MAX_GUID_CHARS
+            else f"url#{_digest(link_canonical)}"
+        )
     stamp = published.isoformat() if isinstance(published, datetime) else str(published or "")
     return f"hash:{_digest((title or '') + chr(31) + stamp)}"
 
@@ -250,7 +299,8 @@ def _to_datetime(value: Any, now: datetime) -> datetime | None:
             dt = value if value.tzinfo else value.replace(tzinfo=UTC)
             dt = dt.astimezone(UTC)
         elif isinstance(value, time.struct_time | tuple) and len(value) >= 6:
-            dt = datetime(*(int(v) for v in value[:6]), tzinfo=UTC)
+            year, month, day, hour, minute, second = (int(v) for v in value[:6])
+            dt = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
         else:
             return None
     except (ValueError, TypeError, OverflowError):

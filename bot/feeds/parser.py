@@ -244,7 +244,9 @@ def _kill_executor(executor: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):  # already gone
             process.kill()
-    executor.shutdown(wait=False, cancel_futures=True)
+    # No cancel_futures: queued work must fail with BrokenProcessPool (which callers retry), not be
+    # cancelled, which would look like a cancellation of the awaiting task.
+    executor.shutdown(wait=False)
 
 
 class ParserPool:
@@ -269,6 +271,9 @@ class ParserPool:
         self._memory_limit_bytes = memory_limit_bytes
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
+        # At most one job per worker is handed over, so the timeout measures parsing, not queueing
+        # behind a slow feed.
+        self._slots = asyncio.Semaphore(self._workers)
 
     def _current_executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -289,7 +294,13 @@ class ParserPool:
     async def _run(self, fn: Any, *args: Any) -> Any:
         if self._closed:
             raise FeedParseError("parser pool is closed")
+        async with self._slots:
+            return await self._run_in_slot(fn, *args)
+
+    async def _run_in_slot(self, fn: Any, *args: Any) -> Any:
         for attempt in range(2):
+            if self._closed:
+                raise FeedParseError("parser pool is closed")
             executor = self._current_executor()
             try:
                 future: Future[Any] = executor.submit(fn, *args)
