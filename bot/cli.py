@@ -179,9 +179,16 @@ async def cmd_ingest(settings: Settings, sources: Sequence[str], *, quiet: bool,
             for result in await rt.pipeline.poll_many(feeds):
                 results.append(result)
                 progress.step(result)
-        for path in files:
-            results.append(await rt.ingest_file(path, settings.max_feed_bytes))
-            progress.step(results[-1])
+        # Files overlap in flight so the parser workers stay busy; writes still serialise per feed.
+        gate = asyncio.Semaphore(max(2, settings.parser_workers * 2))
+
+        async def one(path: Path) -> FeedPollResult:
+            async with gate:
+                result = await rt.ingest_file(path, settings.max_feed_bytes)
+            progress.step(result)
+            return result
+
+        results.extend(await asyncio.gather(*(one(p) for p in files)))
         cases = await rt.store.cases.count()
     elapsed = time.monotonic() - started
     if as_json:

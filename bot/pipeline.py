@@ -143,15 +143,16 @@ class Pipeline:
             entries = _unique_by_key(parsed.entries)
             known_keys = await store.articles.known_keys(feed.id, [e.key for e in entries])
             known_hashes = await store.articles.known_hashes(feed.id, [e.content_hash for e in entries])
-            known_urls = await store.articles.known_urls([e.url for e in entries if e.url])
+            # Across feeds an article is the same when its canonical URL is; within a feed, keys decide.
+            other_urls = await store.articles.known_urls(
+                [e.url for e in entries if e.url], other_than_feed=feed.id
+            )
             guilds: list[GuildSettings] | None = None
             for entry in entries:
-                if entry.key in known_keys or entry.content_hash in known_hashes or (entry.url in known_urls):
+                if entry.key in known_keys or entry.content_hash in known_hashes or entry.url in other_urls:
                     duplicate += 1
                     continue
                 known_hashes.add(entry.content_hash)
-                if entry.url:
-                    known_urls.add(entry.url)
                 article_id = await store.articles.insert(feed.id, entry, now)
                 new += 1
                 article = _article(article_id, feed.id, entry, now)

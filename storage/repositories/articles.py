@@ -35,13 +35,16 @@ class ArticleRepository:
             found.update(r[0] for r in rows)
         return found
 
-    async def known_urls(self, urls: Iterable[str]) -> set[str]:
+    async def known_urls(self, urls: Iterable[str], *, other_than_feed: int | None = None) -> set[str]:
+        """URLs already stored (optionally only by other feeds: one feed may list many items per URL,
+        e.g. the entries of one court docket)."""
         urls = [u for u in urls if u]
         found: set[str] = set()
         for i in range(0, len(urls), 500):
             chunk = urls[i : i + 500]
             rows = await self.db.fetchall(
-                f"SELECT url FROM articles WHERE url IN ({_placeholders(len(chunk))})", chunk
+                f"SELECT url FROM articles WHERE url IN ({_placeholders(len(chunk))}) AND feed_id IS NOT ?",
+                (*chunk, other_than_feed),
             )
             found.update(r[0] for r in rows)
         return found
