@@ -70,7 +70,7 @@ async def run_console(settings: Settings, *, once: bool) -> int:
         try:
             await asyncio.Event().wait()
         finally:
-            scheduler.shutdown()
+            await scheduler.shutdown()
     return 0
 
 

@@ -6,6 +6,7 @@ and several workers could share the same schedule later.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -51,9 +52,11 @@ class Scheduler:
         for job in self._scheduler.get_jobs():
             job.modify(next_run_time=utcnow())
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stop ticking. APScheduler applies the shutdown on the loop's next turn, so yield to it."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
 
     @property
     def running(self) -> bool:
