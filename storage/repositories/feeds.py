@@ -152,3 +152,26 @@ class FeedRepository:
             "disabled_reason = COALESCE(?, disabled_reason) WHERE id = ?",
             (to_iso(now), error[:500], to_iso(next_due_at), disable_reason, disable_reason, feed_id),
         )
+
+    # --- added for the Discord layer ----------------------------------------------------------------
+
+    async def is_guild_only(self, url: str) -> bool:
+        """True when only guilds (no operator) want this feed: it is fetched behind the SSRF guard."""
+        row = await self.db.fetchone("SELECT operator FROM feeds WHERE url = ?", (url,))
+        return bool(row) and not row[0]  # type: ignore[index]
+
+    async def owned_by(self, url: str, guild_id: int) -> Feed | None:
+        """The feed at ``url`` if ``guild_id`` added it (another guild's feed is "not found")."""
+        row = await self.db.fetchone(
+            "SELECT f.* FROM feeds f JOIN feed_owners o ON o.feed_id = f.id WHERE f.url = ? AND o.guild_id = ?",
+            (url, guild_id),
+        )
+        return feed_from_row(row) if row else None
+
+    async def disabled_owned(self) -> list[tuple[Feed, list[int]]]:
+        """Disabled feeds that guilds added, with the owning guild ids (their admins get told why)."""
+        rows = await self.db.fetchall(
+            "SELECT f.*, group_concat(o.guild_id) AS owners FROM feeds f JOIN feed_owners o ON o.feed_id = f.id "
+            "WHERE f.enabled = 0 GROUP BY f.id ORDER BY f.id"
+        )
+        return [(feed_from_row(r), [int(g) for g in str(r["owners"]).split(",")]) for r in rows]

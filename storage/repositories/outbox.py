@@ -118,3 +118,45 @@ class OutboxRepository:
     async def counts(self) -> dict[str, int]:
         rows = await self.db.fetchall("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
         return {r[0]: r[1] for r in rows}
+
+    # --- added for the Discord publisher and the digest job -------------------------------------------
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        row = await self.db.fetchone("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+        return _delivery_from_row(row) if row else None
+
+    async def held_guilds(self) -> list[tuple[int, str]]:
+        """Guilds with held (digest-mode) deliveries and the creation time of the oldest one."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, MIN(created_at) FROM deliveries WHERE state = 'held' AND guild_id IS NOT NULL "
+            "GROUP BY guild_id ORDER BY guild_id"
+        )
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    async def last_created(self, guild_id: int, kind: DeliveryKind) -> str | None:
+        """When the newest delivery of ``kind`` for a guild was created (ISO text), e.g. the last digest."""
+        row = await self.db.fetchone(
+            "SELECT MAX(created_at) FROM deliveries WHERE guild_id = ? AND kind = ?", (guild_id, kind.value)
+        )
+        return row[0] if row and row[0] else None
+
+    async def settle(self, delivery_ids: Sequence[int], state: str) -> None:
+        """Like :meth:`mark_many` but inside the caller's transaction (held rows folded into a digest)."""
+        for i in range(0, len(delivery_ids), 500):
+            chunk = list(delivery_ids[i : i + 500])
+            await self.db.conn.execute(
+                f"UPDATE deliveries SET state = ?, sent_at = ? WHERE id IN ({','.join('?' * len(chunk))})",
+                (state, to_iso(utcnow()), *chunk),
+            )
+
+    async def fail_pending_to(self, target_kind: TargetKind, target_id: int, error: str) -> int:
+        """Fail every pending delivery to one target at once (its channel is gone: do not ask Discord again)."""
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                "UPDATE deliveries SET state = 'failed', last_error = ? WHERE state = 'pending' "
+                "AND target_kind = ? AND target_id = ?",
+                (error[:500], target_kind.value, target_id),
+            ) as cur,
+        ):
+            return cur.rowcount

@@ -1,0 +1,164 @@
+"""The Discord bot: the composition root that owns the database, the HTTP session and the scheduler.
+
+``CasewatchBot`` is an ``AutoShardedBot`` (one shard unless Discord recommends more) that needs no
+privileged intents: slash commands and buttons arrive as interactions, and it only reads guild and
+channel state. Everything is opened in ``setup_hook`` and closed in ``close``. The command tree is only
+synced on purpose (``casewatch sync [--guild ID]`` or ``/owner sync``), never on every start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.delivery.jobs import compile_digests, notify_disabled_feeds
+from bot.delivery.publisher import DiscordPublisher
+from bot.feeds.fetcher import Fetcher, FetchResult
+from bot.feeds.netguard import UrlGuard
+from bot.feeds.parser import ParserPool
+from bot.pipeline import Pipeline, PipelineOptions
+from bot.runtime import fetch_limits, poll_policy
+from bot.scheduler import Scheduler
+from storage.store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+COGS = ("cogs.errors", "cogs.alerts", "cogs.lookup", "cogs.subscriptions", "cogs.feeds", "cogs.owner")
+MAINTENANCE_TICK_S = 300.0
+
+
+def intents() -> discord.Intents:
+    """Guild and channel state only: no members, presences or message content (all privileged)."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    return chosen
+
+
+class RoutedFetcher:
+    """Feeds only guilds want are fetched behind the SSRF guard (every hop and every connect re-checked);
+    the operator's own feeds are trusted and fetched as configured."""
+
+    def __init__(self, store: SqliteStore, trusted: Fetcher, guarded: Fetcher) -> None:
+        self.store, self.trusted, self.guarded = store, trusted, guarded
+
+    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        fetcher = self.guarded if await self.store.feeds.is_guild_only(url) else self.trusted
+        return await fetcher.fetch(url, etag, last_modified)
+
+    async def close(self) -> None:
+        await self.trusted.close()
+        await self.guarded.close()
+
+
+class CasewatchBot(commands.AutoShardedBot):
+    store: SqliteStore
+    parser: ParserPool
+    fetcher: RoutedFetcher
+    pipeline: Pipeline
+    publisher: DiscordPublisher
+
+    def __init__(
+        self, settings: Settings, *, run_jobs: bool = True, open_services: bool = True, **options: Any
+    ) -> None:
+        options.setdefault("shard_count", None)
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: no message content intent, slash commands only
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            chunk_guilds_at_startup=False,
+            **options,
+        )
+        self.settings = settings
+        self.run_jobs = run_jobs
+        self.open_services = open_services
+        self.guard = UrlGuard(
+            allow_private=settings.allow_private_feeds, allowed_hosts=settings.allowed_feed_hosts
+        )
+        self.scheduler: Scheduler | None = None
+        self._services_open = False
+
+    async def setup_hook(self) -> None:
+        if self.open_services:
+            await self._open_services()
+        for name in COGS:
+            await self.load_extension(name)
+        if self.run_jobs and self._services_open:
+            self.scheduler = Scheduler(
+                poll=self.pipeline.poll_due,
+                deliver=self.deliver,
+                deliver_tick_s=self.settings.delivery_interval_s,
+                extra={"maintenance": (self.maintenance, MAINTENANCE_TICK_S)},
+            )
+            self.scheduler.start()
+
+    async def _open_services(self) -> None:
+        s = self.settings
+        self.store = await SqliteStore.open(s.db_path)
+        self.parser = ParserPool(workers=s.parser_workers or None, inline=s.parser_workers == 0)
+        limits = fetch_limits(s)
+        self.fetcher = RoutedFetcher(self.store, Fetcher(limits), Fetcher(limits, guard=self.guard))
+        options = PipelineOptions(alert_on_first_poll=s.alert_on_first_poll, policy=poll_policy(s))
+        self.pipeline = Pipeline(self.store, self.parser, self.fetcher, options)  # type: ignore[arg-type]
+        self.publisher = DiscordPublisher(self, self.store)
+        self._services_open = True
+
+    async def deliver(self) -> None:
+        """The delivery job: nothing is sent before the gateway is ready (the cache answers permissions)."""
+        if self.is_ready():
+            await self.publisher.drain()
+
+    async def maintenance(self) -> None:
+        """Digests whose period is over, and notices about feeds that got disabled."""
+        await compile_digests(self.store, utcnow())
+        await notify_disabled_feeds(self.store)
+
+    async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.shutdown()
+        await super().close()
+        if self._services_open:
+            self._services_open = False
+            # Let a delivery in flight finish its bookkeeping before the database goes away.
+            try:
+                async with asyncio.timeout(10):
+                    await self.publisher.wait_idle()
+            except TimeoutError:
+                log.warning("a delivery was still running at shutdown; it will be retried (nonce-deduped)")
+            await self.fetcher.close()
+            await self.parser.close()
+            await self.store.close()
+
+
+async def run_bot(settings: Settings) -> int:
+    """Log in and run until interrupted (``casewatch run`` with DISCORD_TOKEN set)."""
+    assert settings.discord_token
+    async with CasewatchBot(settings) as bot:
+        await bot.start(settings.discord_token)
+    return 0
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> int:
+    """Push the command tree to Discord: to one guild (instant, for development) or globally."""
+    assert settings.discord_token
+    bot = CasewatchBot(settings, run_jobs=False, open_services=False)
+    async with bot:
+        await bot.login(settings.discord_token)  # runs setup_hook, which loads the cogs
+        synced = await sync_tree(bot, guild_id)
+    where = f"guild {guild_id}" if guild_id else "every guild (global; may take up to an hour to show)"
+    print(f"synced {len(synced)} commands to {where}")
+    return 0
+
+
+async def sync_tree(bot: commands.Bot, guild_id: int | None) -> list[discord.app_commands.AppCommand]:
+    if guild_id is None:
+        return await bot.tree.sync()
+    guild = discord.Object(guild_id)
+    bot.tree.copy_global_to(guild=guild)
+    return await bot.tree.sync(guild=guild)

@@ -1,0 +1,329 @@
+"""Drains the outbox to Discord: case cards, status updates, follower DMs, digests and admin notices.
+
+Every send carries a nonce derived from its outbox row with ``enforce_nonce`` (discord.py sets it), so a
+crash between Discord accepting a message and our ``mark_sent`` commit does not post it twice. Transient
+errors back off; permanent ones (403, 404) fail the row, fail the target's other pending rows without
+asking Discord again, and tell the guild's admins (see :mod:`bot.delivery.policy`). Feed text only ever
+goes out with ``AllowedMentions.none()``; a new-case alert may ping exactly its configured role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.clock import utcnow
+from bot.delivery import render
+from bot.delivery.jobs import ADMINS, queue_notice
+from bot.delivery.policy import is_permanent, next_attempt, nonce_for, tell_admins
+from bot.models import Article, Case, CaseEvent, Delivery, DeliveryKind, TargetKind
+from storage.repositories.cards import CardRepository
+from storage.store import SqliteStore
+
+log = logging.getLogger(__name__)
+
+Sendable = discord.abc.Messageable
+
+
+class PermanentFailure(Exception):
+    """A delivery that can never succeed as it stands; ``status`` mimics Discord's when we pre-empt it."""
+
+    def __init__(self, reason: str, status: int | None = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def mentions_for(spec: render.MessageSpec) -> discord.AllowedMentions:
+    """Nothing may ping, except the configured role on a new-case alert."""
+    if spec.ping_role_id:
+        return discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(spec.ping_role_id)])
+    return discord.AllowedMentions.none()
+
+
+def to_view(spec: render.MessageSpec) -> discord.ui.View | None:
+    """Buttons as a finished view: the components are sent, but no per-message view is kept in memory
+    (clicks are handled by the dynamic items the cogs register)."""
+    if not spec.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in spec.buttons:
+        style = discord.ButtonStyle.link if b.url else discord.ButtonStyle.secondary
+        view.add_item(discord.ui.Button(label=b.label, custom_id=b.custom_id, url=b.url, style=style))
+    view.stop()
+    return view
+
+
+def to_embeds(spec: render.MessageSpec) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e.to_dict()) for e in spec.embeds]
+
+
+async def send_spec(
+    target: Sendable, spec: render.MessageSpec, *, nonce: str | None = None
+) -> discord.Message:
+    kwargs: dict[str, Any] = {"allowed_mentions": mentions_for(spec)}
+    if spec.embeds:
+        kwargs["embeds"] = to_embeds(spec)
+    view = to_view(spec)
+    if view is not None:
+        kwargs["view"] = view
+    if nonce is not None:
+        kwargs["nonce"] = nonce
+    return await target.send(spec.content, **kwargs)
+
+
+class DiscordPublisher:
+    def __init__(
+        self,
+        client: discord.Client,
+        store: SqliteStore,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        batch: int = 50,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.cards = CardRepository(store.db)
+        self.clock = clock
+        self.batch = batch
+        self._lock = asyncio.Lock()
+        self._dead: set[tuple[TargetKind, int]] = set()  # targets found unusable during this drain
+
+    async def drain(self, limit: int = 500) -> Counter[str]:
+        """Send what is due (at most ``limit`` rows); returns counts by outcome."""
+        stats: Counter[str] = Counter()
+        async with self._lock:
+            self._dead = set()
+            while stats.total() < limit:
+                due = await self.store.outbox.due(
+                    self.clock(),
+                    min(self.batch, limit - stats.total()),
+                    target_kinds=(TargetKind.CHANNEL, TargetKind.USER),
+                )
+                if not due:
+                    break
+                for delivery in due:
+                    if (delivery.target_kind, delivery.target_id) in self._dead:
+                        continue  # failed together with the delivery that found the target unusable
+                    stats[await self._one(delivery)] += 1
+        if stats:
+            log.info("outbox drained: %s", dict(stats))
+        return stats
+
+    async def wait_idle(self) -> None:
+        """Return once no drain is running (the bot waits for this before closing the database)."""
+        async with self._lock:
+            return
+
+    async def _one(self, d: Delivery) -> str:
+        try:
+            message_id = await self._send(d)
+        except PermanentFailure as exc:
+            return await self._failed(d, exc.reason, exc.status)
+        except discord.HTTPException as exc:
+            reason = f"HTTP {exc.status} (code {exc.code}): {exc.text or exc}"
+            if is_permanent(exc.status):
+                return await self._failed(d, reason, exc.status)
+            return await self._retry(d, reason)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return await self._retry(d, f"{type(exc).__name__}: {exc}")
+        await self.store.outbox.mark_sent(d.id, message_id)
+        return "sent"
+
+    async def _retry(self, d: Delivery, reason: str) -> str:
+        at = next_attempt(d.attempts, self.clock())
+        if at is None:
+            await self.store.outbox.fail(d.id, f"gave up after {d.attempts + 1} attempts: {reason}")
+            log.warning("delivery %s abandoned: %s", d.id, reason)
+            return "failed"
+        await self.store.outbox.retry_later(d.id, reason, at)
+        log.info("delivery %s will be retried at %s: %s", d.id, at, reason)
+        return "retry"
+
+    async def _failed(self, d: Delivery, reason: str, status: int | None) -> str:
+        await self.store.outbox.fail(d.id, reason)
+        log.warning("delivery %s to %s %s failed permanently: %s", d.id, d.target_kind, d.target_id, reason)
+        if d.target_id != ADMINS and tell_admins(status):
+            # The same target would fail the same way: do not spend Discord's invalid-request budget on it.
+            self._dead.add((d.target_kind, d.target_id))
+            others = await self.store.outbox.fail_pending_to(
+                d.target_kind, d.target_id, f"target unusable: {reason}"
+            )
+            if d.target_kind is TargetKind.CHANNEL and d.guild_id and d.kind is not DeliveryKind.NOTICE:
+                text = (
+                    f"casewatch could not post to <#{d.target_id}>: {reason}. Give the bot View Channel, "
+                    "Send Messages and Embed Links there, or choose another channel with /alerts set."
+                )
+                day = f"{self.clock():%Y-%m-%d}"
+                await queue_notice(self.store, d.guild_id, f"channel:{d.target_id}:{day}", text)
+            if others:
+                log.warning("failed %d more pending deliveries to the same target", others)
+        return "failed"
+
+    # --- targets -------------------------------------------------------------------------------------
+
+    async def _target(self, d: Delivery, needs_embeds: bool) -> Sendable:
+        if d.target_kind is TargetKind.USER:
+            user = self.client.get_user(d.target_id) or await self.client.fetch_user(d.target_id)
+            return user.dm_channel or await user.create_dm()
+        if d.target_id == ADMINS:
+            channel = await self._admin_channel(d.guild_id)
+            if channel is None:
+                raise PermanentFailure("the guild has no admin channel the bot can post in", None)
+            return channel
+        found = self.client.get_channel(d.target_id)
+        if found is None:
+            if d.guild_id is not None and self.client.get_guild(d.guild_id) is not None:
+                raise PermanentFailure("the channel no longer exists", 404)
+            found = await self.client.fetch_channel(d.target_id)
+        if not isinstance(found, discord.abc.Messageable):
+            raise PermanentFailure("the channel cannot hold messages", 400)
+        if isinstance(found, discord.abc.GuildChannel):
+            missing = _missing_permissions(found, needs_embeds)
+            if missing:
+                raise PermanentFailure(f"missing permissions in #{found.name}: {', '.join(missing)}", 403)
+        return found
+
+    async def _admin_channel(self, guild_id: int | None) -> discord.TextChannel | None:
+        """Where admins are told things: the configured admin channel, else the system channel, else the
+        alert channel; the first one the bot can post in."""
+        guild = self.client.get_guild(guild_id) if guild_id else None
+        if guild is None:
+            return None
+        settings = await self.store.guilds.settings(guild.id)
+        candidates = [
+            guild.get_channel(settings.admin_channel_id) if settings.admin_channel_id else None,
+            guild.system_channel,
+            guild.get_channel(settings.alert_channel_id) if settings.alert_channel_id else None,
+        ]
+        return next(
+            (
+                c
+                for c in candidates
+                if isinstance(c, discord.TextChannel) and not _missing_permissions(c, True)
+            ),
+            None,
+        )
+
+    # --- sending -------------------------------------------------------------------------------------
+
+    async def _send(self, d: Delivery) -> int | None:
+        if d.kind is DeliveryKind.NOTICE:
+            spec = render.notice_message(str(_payload(d).get("text", "")))
+            return (await send_spec(await self._target(d, True), spec, nonce=nonce_for(d.id))).id
+        if d.kind is DeliveryKind.DIGEST:
+            data = _payload(d).get("message") or {}
+            spec = render.MessageSpec(
+                data.get("content"), tuple(_embed_from(e) for e in data.get("embeds") or ())
+            )
+            return (await send_spec(await self._target(d, True), spec, nonce=nonce_for(d.id))).id
+        case = await self.store.cases.get(d.case_id) if d.case_id else None
+        if case is None:
+            raise PermanentFailure("the case no longer exists (reprocessed)", 410)
+        article = await self.store.articles.get(d.article_id) if d.article_id else None
+        event = await self._event(case, d)
+        target = await self._target(d, d.kind is not DeliveryKind.DEVELOPMENT)
+        if d.kind is DeliveryKind.DEVELOPMENT:
+            return (
+                await send_spec(target, render.development_message(case, article), nonce=nonce_for(d.id))
+            ).id
+        sources = await self.store.articles.for_case(case.id)
+        if d.target_kind is TargetKind.USER:
+            return (await self._dm_update(target, d, case, sources, article, event)).id
+        return await self._channel_update(target, d, case, sources, article, event)
+
+    async def _event(self, case: Case, d: Delivery) -> CaseEvent | None:
+        rows = await self.store.cases.event_rows(case.id)
+        if d.event_id is not None:
+            return next((e for i, e in rows if i == d.event_id), None)
+        return None
+
+    async def _dm_update(
+        self,
+        target: Sendable,
+        d: Delivery,
+        case: Case,
+        sources: list[Article],
+        article: Article | None,
+        event: CaseEvent | None,
+    ) -> discord.Message:
+        card = render.case_card(case, sources, event)
+        content = "**New case**" if d.kind is DeliveryKind.NEW_CASE else render.status_line(case, event)
+        return await send_spec(target, render.message(content, [card]), nonce=nonce_for(d.id))
+
+    async def _channel_update(
+        self,
+        target: Sendable,
+        d: Delivery,
+        case: Case,
+        sources: list[Article],
+        article: Article | None,
+        event: CaseEvent | None,
+    ) -> int:
+        """New case: post the card. Status change: edit the card, then post a short update (a ping-free
+        notification); without a card in this channel, post a fresh card carrying the status line."""
+        card_id = await self.cards.get(case.id, d.target_id)
+        card = render.case_card(case, sources, event)
+        if card_id is not None and d.kind is DeliveryKind.NEW_CASE:
+            return card_id  # posted before a crash; the card row was written, only mark_sent was lost
+        if card_id is not None:
+            try:
+                await target.get_partial_message(card_id).edit(  # type: ignore[attr-defined]
+                    embeds=[discord.Embed.from_dict(card.to_dict())],
+                    view=to_view(render.MessageSpec(buttons=(render.follow_button(case.id),))),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+                await self.cards.touch(case.id, d.target_id)
+            except discord.NotFound:
+                await self.cards.forget(case.id, d.target_id)
+                card_id = None
+        if card_id is not None:
+            jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{d.target_id}/{card_id}"
+            spec = render.status_update_message(case, event, article, jump)
+            return (await send_spec(target, spec, nonce=nonce_for(d.id))).id
+        if d.kind is DeliveryKind.NEW_CASE:
+            spec = render.new_case_message(case, sources, d.ping_role_id)
+        else:
+            spec = render.message(
+                render.status_line(case, event), [card], buttons=(render.follow_button(case.id),)
+            )
+        sent = await send_spec(target, spec, nonce=nonce_for(d.id))
+        await self.cards.put(case.id, d.target_id, sent.id, guild_id=d.guild_id)
+        return sent.id
+
+
+def _payload(d: Delivery) -> dict[str, Any]:
+    try:
+        data = json.loads(d.payload or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _embed_from(data: dict[str, Any]) -> render.EmbedSpec:
+    fields = tuple(
+        render.FieldSpec(f["name"], f["value"], bool(f.get("inline"))) for f in data.get("fields") or ()
+    )
+    return render.embed(
+        data.get("title") or "casewatch",
+        data.get("description") or "",
+        fields=fields,
+        color=data.get("color"),
+        footer=(data.get("footer") or {}).get("text"),
+    )
+
+
+def _missing_permissions(channel: discord.abc.GuildChannel, needs_embeds: bool) -> list[str]:
+    perms = channel.permissions_for(channel.guild.me)
+    wanted = {"View Channel": perms.view_channel, "Send Messages": perms.send_messages}
+    if needs_embeds:
+        wanted["Embed Links"] = perms.embed_links
+    return [name for name, ok in wanted.items() if not ok]

@@ -1,0 +1,143 @@
+"""/feeds: a server's own feeds (add, remove, list, test, status). Feeds belong to the server that added
+them; another server's feed is "not found". User URLs pass the SSRF guard before anything is fetched."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.delivery import render, render_lists
+from bot.detect.detector import detect
+from bot.feeds.fetcher import FetchError
+from bot.feeds.netguard import BlockedUrl
+from bot.feeds.normalize import canonical_url
+from bot.feeds.parser import FeedParseError
+from bot.guards import MAX_FEEDS_PER_GUILD
+from bot.models import ArticleText
+from cogs.common import app, reply, require_admin
+
+log = logging.getLogger(__name__)
+
+
+async def vet_url(interaction: discord.Interaction[Any], raw: str) -> str | None:
+    """The canonical URL if it may be fetched; otherwise answers the user and returns None."""
+    url = canonical_url(raw.strip())
+    if url is None:
+        await reply(
+            interaction,
+            "That is not an http(s) URL. Paste the feed's address, e.g. https://example.org/feed.xml",
+        )
+        return None
+    try:
+        await app(interaction).guard.check(url)
+    except BlockedUrl as exc:
+        await reply(interaction, f"I will not fetch that URL: {render.safe(str(exc), 200)}.")
+        return None
+    except OSError:
+        await reply(interaction, "I could not resolve that host name. Check the URL and try again.")
+        return None
+    return url
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeedsCog(commands.GroupCog, group_name="feeds", group_description="This server's own news feeds"):
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return require_admin(interaction)
+
+    @app_commands.command(name="add", description="Add an RSS/Atom feed for this server")
+    @app_commands.describe(url="The feed's address (https://...)")
+    async def add(self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 8, 1000]) -> None:
+        store = app(interaction).store
+        if len(await store.feeds.list(guild_id=interaction.guild_id)) >= MAX_FEEDS_PER_GUILD:
+            await reply(
+                interaction, f"This server already has {MAX_FEEDS_PER_GUILD} feeds; remove one first."
+            )
+            return
+        checked = await vet_url(interaction, url)
+        if checked is None:
+            return
+        feed, created = await store.feeds.add(
+            checked, guild_id=interaction.guild_id, added_by=interaction.user.id
+        )
+        note = (
+            "Its current items are recorded silently; new ones are alerted."
+            if created
+            else "It was already polled."
+        )
+        await reply(
+            interaction,
+            f"Added {render.safe(feed.url, 300)} for this server. {note} Try /feeds test to preview.",
+        )
+
+    @app_commands.command(name="remove", description="Remove one of this server's feeds")
+    @app_commands.describe(url="Pick one of this server's feeds")
+    async def remove(self, interaction: discord.Interaction[Any], url: str) -> None:
+        store = app(interaction).store
+        target = canonical_url(url.strip()) or url.strip()
+        if await store.feeds.owned_by(target, interaction.guild_id) is None:  # type: ignore[arg-type]
+            await reply(interaction, "This server has no such feed. See /feeds list.")
+            return
+        await store.feeds.remove(target, guild_id=interaction.guild_id)
+        await reply(interaction, f"Removed {render.safe(target, 300)} from this server's feeds.")
+
+    @remove.autocomplete("url")
+    async def own_feeds(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        feeds = await app(interaction).store.feeds.list(guild_id=interaction.guild_id)
+        low = current.lower()
+        return [
+            app_commands.Choice(name=render.plain(f.title or f.url, 100), value=f.url[:100])
+            for f in feeds
+            if low in f.url.lower() or low in (f.title or "").lower()
+        ][:25]
+
+    @app_commands.command(name="list", description="This server's feeds and how they are doing")
+    async def list_feeds(self, interaction: discord.Interaction[Any]) -> None:
+        feeds = await app(interaction).store.feeds.list(guild_id=interaction.guild_id)
+        text = render_lists.feed_lines(feeds).text(empty="No feeds yet. Add one with /feeds add.")
+        await reply(interaction, spec=render.message(embeds=[render.embed(f"Feeds ({len(feeds)})", text)]))
+
+    @app_commands.command(name="status", description="Failing or disabled feeds of this server, and why")
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        feeds = await app(interaction).store.feeds.list(guild_id=interaction.guild_id)
+        troubled = [f for f in feeds if not f.enabled or f.consecutive_failures]
+        text = render_lists.feed_lines(troubled).text(empty=f"All {len(feeds)} feeds are healthy.")
+        if troubled:
+            text += "\n\nA disabled feed stays off: fix it, then /feeds remove and /feeds add it again."
+        await reply(interaction, spec=render.message(embeds=[render.embed("Feed status", text)]))
+
+    @app_commands.command(
+        name="test", description="Fetch a feed and preview what would be alerted (stores nothing)"
+    )
+    @app_commands.describe(url="The feed's address (https://...)")
+    async def test(
+        self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 8, 1000]
+    ) -> None:
+        checked = await vet_url(interaction, url)
+        if checked is None:
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = app(interaction)
+        try:
+            fetched = await bot.fetcher.guarded.fetch(checked)
+            parsed = await bot.parser.parse(fetched.body or b"", fetched.final_url)
+        except FetchError as exc:
+            await reply(interaction, f"Fetching failed: {render.safe(exc.reason, 300)}")
+            return
+        except FeedParseError as exc:
+            await reply(interaction, f"That is not a usable feed: {render.safe(exc.reason, 300)}")
+            return
+        entries = parsed.entries[:200]
+        detections = [detect(ArticleText(e.title, e.summary, e.url, e.published)) for e in entries]
+        preview = render_lists.feed_preview(checked, parsed.title, entries, detections, parsed.bozo)
+        await reply(interaction, spec=render.message(embeds=[preview]))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(FeedsCog())

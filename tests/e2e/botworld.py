@@ -1,0 +1,133 @@
+"""Shared setup for the casewatch bot's end-to-end tests: the real CasewatchBot against FakeDiscord.
+
+Jobs do not run on a timer here: tests call ``bot.pipeline`` and ``bot.publisher.drain()`` themselves,
+so every step is deterministic. Feeds are served by a local aiohttp server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import CasewatchBot
+from bot.config import Settings
+from bot.models import Feed
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.client import running_bot
+from tests.fakediscord.state import FakeChannel, FakeGuild, FakeMember
+
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def item(guid: str, title: str, body: str = "", when: datetime = START, link: str | None = None) -> str:
+    href = link or f"https://news.example.org/{guid}"
+    return (
+        f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title><link>{href}</link>"
+        f"<pubDate>{format_datetime(when)}</pubDate><description>{body}</description></item>"
+    )
+
+
+def rss(*items: str, title: str = "Example News") -> bytes:
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
+        f"<link>https://news.example.org/</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+SUMMONS = item(
+    "s1",
+    "Twitter sues DHS over summons to unmask the anonymous @ALT_uscis account",
+    "Twitter filed a lawsuit in federal court asking a judge to block a Customs and Border Protection "
+    "summons that demands records identifying the person behind the @ALT_uscis account.",
+)
+WITHDRAWN = item(
+    "s2",
+    "Government withdraws @ALT_uscis summons and Twitter drops its lawsuit",
+    "One day after the suit was filed, Customs and Border Protection withdrew the summons, and Twitter "
+    "dropped its case against the Department of Homeland Security.",
+    when=START + timedelta(days=1),
+)
+FOLLOWUP = item(
+    "s3",
+    "Twitter lawsuit over @ALT_uscis summons draws support from civil liberties groups",
+    "Civil liberties groups backed Twitter's lawsuit against the Customs and Border Protection summons "
+    "over the @ALT_uscis account.",
+    when=START + timedelta(hours=6),
+)
+REDDIT = item(
+    "r1",
+    "Reddit fights subpoena seeking names of users in film piracy case @everyone <@&123>",
+    "Reddit asked a federal judge to quash a subpoena from film studios that want the identities of users. "
+    "@here see [click](javascript:alert(1))",
+    when=START + timedelta(hours=1),
+)
+NOISE = item("n1", "Local bakery wins award for sourdough", "The bakery on Main Street was honoured.")
+
+
+@dataclass
+class World:
+    fake: FakeDiscord
+    guild: FakeGuild
+    alerts: FakeChannel
+    general: FakeChannel
+    admin: FakeMember
+    member: FakeMember
+    bot: CasewatchBot
+    settings: Settings
+
+    @property
+    def store(self) -> Any:
+        return self.bot.store
+
+    async def slash(
+        self,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        by: FakeMember | None = None,
+        channel: FakeChannel | None = None,
+    ) -> Any:
+        handle = await self.fake.invoke_slash(
+            self.guild, channel or self.general, by or self.admin, command, options
+        )
+        return await handle.response()
+
+    async def ingest(self, body: bytes, url: str = "https://news.example.org/feed.xml") -> Feed:
+        feed = await self.store.feeds.get_by_url(url)
+        if feed is None:
+            feed, _ = await self.store.feeds.add(url)
+        await self.bot.pipeline.ingest_body(feed, body)
+        return await self.store.feeds.get(feed.id)
+
+
+def bot_settings(tmp_path: Path, fake: FakeDiscord, **extra: Any) -> Settings:
+    base = Settings(
+        discord_token=fake.token,
+        db_path=tmp_path / "bot.db",
+        parser_workers=0,
+        alert_on_first_poll=True,
+        allow_private_feeds=True,
+        min_interval_s=30,
+    )
+    return replace(base, **extra)
+
+
+@pytest.fixture(name="world")
+async def world_fixture(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[World]:
+    fake = fake_discord
+    guild = fake.add_guild("Newsroom")
+    alerts = fake.add_text_channel(guild, "alerts")
+    general = fake.add_text_channel(guild, "general")
+    admin = fake.add_member(guild, "mod", permissions=["manage_guild"])
+    member = fake.add_member(guild, "reader")
+    settings = bot_settings(tmp_path, fake)
+    bot = CasewatchBot(settings, run_jobs=False, guild_ready_timeout=0.05)
+    async with running_bot(bot, fake):
+        await bot.tree.sync()
+        yield World(fake, guild, alerts, general, admin, member, bot, settings)
