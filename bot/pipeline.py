@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,11 +22,15 @@ from bot.delivery.router import route
 from bot.detect.detector import detect
 from bot.feeds.fetcher import Fetcher, FetchError
 from bot.feeds.parser import FeedParseError
-from bot.models import Article, ArticleText, Entry, Feed, FeedPollResult, GuildSettings, ParsedFeed
+from bot.models import Article, ArticleText, Detection, Entry, Feed, FeedPollResult, GuildSettings, ParsedFeed
 from bot.polling import PollPolicy, after_failure, after_success
 from bot.ports import FeedParser, Store
 
 log = logging.getLogger(__name__)
+
+# (feed_id, polled at, interval_s, next due, etag, last_modified) of a 304 / unchanged poll
+_UnchangedRow = tuple[int, datetime, int, datetime, str | None, str | None]
+_UNCHANGED_BATCH: ContextVar[list[_UnchangedRow] | None] = ContextVar("unchanged_batch", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +63,22 @@ class Pipeline:
     async def poll_many(self, feeds: Sequence[Feed]) -> list[FeedPollResult]:
         """Poll feeds concurrently; results come back in the order given."""
         gate = asyncio.Semaphore(self.options.concurrency)
+        batch: list[_UnchangedRow] = []
 
         async def one(feed: Feed) -> FeedPollResult:
             async with gate:
                 return await self.poll(feed)
 
-        return list(await asyncio.gather(*(one(f) for f in feeds)))
+        token = _UNCHANGED_BATCH.set(batch)  # tasks created below inherit this context
+        try:
+            results = list(await asyncio.gather(*(one(f) for f in feeds)))
+        finally:
+            _UNCHANGED_BATCH.reset(token)
+            if batch:
+                # Losing these writes in a crash only means polling those feeds again a little early.
+                async with self.store.transaction():
+                    await self.store.feeds.record_unchanged_many(batch)
+        return results
 
     async def poll_due(self, limit: int = 200) -> list[FeedPollResult]:
         return await self.poll_many(await self.store.feeds.due(self.clock(), limit))
@@ -148,18 +163,22 @@ class Pipeline:
                 [e.url for e in entries if e.url], other_than_feed=feed.id
             )
             guilds: list[GuildSettings] | None = None
+            fresh: list[tuple[Entry, Detection]] = []
             for entry in entries:
                 if entry.key in known_keys or entry.content_hash in known_hashes or entry.url in other_urls:
                     duplicate += 1
                     continue
                 known_hashes.add(entry.content_hash)
-                article_id = await store.articles.insert(feed.id, entry, now)
-                new += 1
-                article = _article(article_id, feed.id, entry, now)
-                det = detect(ArticleText(entry.title, entry.summary, entry.url, entry.published))
+                fresh.append(
+                    (entry, detect(ArticleText(entry.title, entry.summary, entry.url, entry.published)))
+                )
+            new = len(fresh)
+            await store.articles.insert_irrelevant(feed.id, [(e, d) for e, d in fresh if not d.relevant], now)
+            for entry, det in fresh:
                 if not det.relevant:
-                    await store.articles.save_detection(article_id, det, None)
                     continue
+                article_id = await store.articles.insert(feed.id, entry, now)
+                article = _article(article_id, feed.id, entry, now)
                 relevant += 1
                 change, event_ids = await track(store, article, det)
                 if change.is_new_case:
@@ -203,6 +222,10 @@ class Pipeline:
     ) -> FeedPollResult:
         now = self.clock()
         step = after_success(now, feed.interval_s, 0, self.options.policy)
+        batch = _UNCHANGED_BATCH.get()
+        if batch is not None:  # inside poll_many: written together when the round ends
+            batch.append((feed.id, now, step.interval_s, step.due_at, etag, last_modified))
+            return FeedPollResult(feed.id, feed.url, True, status)
         async with self.store.transaction():
             await self.store.feeds.record_success(
                 feed.id,

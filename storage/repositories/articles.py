@@ -79,6 +79,30 @@ class ArticleRepository:
         ) as cur:
             return int(cur.lastrowid)  # type: ignore[arg-type]
 
+    async def insert_irrelevant(
+        self, feed_id: int, items: list[tuple[Entry, Detection]], fetched_at: datetime
+    ) -> None:
+        """Bulk-insert articles that joined no case, with their detections (one round trip each).
+
+        Most of every feed is ordinary news; writing it row by row cost more than parsing it."""
+        if not items:
+            return
+        fetched = to_iso(fetched_at)
+        conn = self.db.conn
+        await conn.executemany(
+            "INSERT INTO articles (feed_id, key, url, title, summary, published, fetched_at, content_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (feed_id, e.key, e.url, e.title, e.summary, to_iso(e.published), fetched, e.content_hash)
+                for e, _ in items
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO detections (article_id, relevant, score, reasons) "
+            "SELECT id, ?, ?, ? FROM articles WHERE feed_id = ? AND key = ?",
+            [(int(d.relevant), round(d.score, 4), dumps(d.reasons), feed_id, e.key) for e, d in items],
+        )
+
     async def save_detection(self, article_id: int, det: Detection, case_id: str | None) -> None:
         await self.db.conn.execute(
             "INSERT INTO detections (article_id, relevant, score, platforms, counterparties, action, stage, "

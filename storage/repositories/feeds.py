@@ -175,3 +175,18 @@ class FeedRepository:
             "WHERE f.enabled = 0 GROUP BY f.id ORDER BY f.id"
         )
         return [(feed_from_row(r), [int(g) for g in str(r["owners"]).split(",")]) for r in rows]
+
+    async def record_unchanged_many(
+        self, rows: list[tuple[int, datetime, int, datetime, str | None, str | None]]
+    ) -> None:
+        """Many 304 / unchanged polls in one statement batch: (feed_id, now, interval_s, next_due_at, etag,
+        last_modified). Runs inside the caller's transaction."""
+        await self.db.conn.executemany(
+            "UPDATE feeds SET last_fetch_at = ?1, last_success_at = ?1, last_error = NULL, consecutive_failures = 0, "
+            "interval_s = ?2, next_due_at = ?3, first_poll_done = 1, etag = COALESCE(?4, etag), "
+            "last_modified = COALESCE(?5, last_modified) WHERE id = ?6",
+            [
+                (to_iso(now), interval, to_iso(due), etag, lm, feed_id)
+                for feed_id, now, interval, due, etag, lm in rows
+            ],
+        )
