@@ -226,7 +226,7 @@ async def measure(path: Path, n_samples: int, seed: int = 11) -> dict[str, list[
                 prefix = f"{rnd.choice(words)} {prefix}"
             await timed(out["pk_lookup"], lambda: store.db.fetchone("SELECT * FROM cases WHERE id = ?",
                                                                    (case_id,)))  # noqa: B023
-            await timed(out["autocomplete"], lambda: store.cases.search(prefix, limit=25))  # noqa: B023
+            await timed(out["autocomplete"], lambda: store.cases.autocomplete(prefix, limit=25))  # noqa: B023
 
             async def show() -> Any:
                 case = await store.cases.get(case_id)  # noqa: B023

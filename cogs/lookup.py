@@ -170,10 +170,10 @@ class LookupCog(commands.GroupCog, group_name="case", group_description="Look up
     async def case_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Answered from the FTS index (prefix match on the last word); recent cases when empty."""
+        """Answered from the FTS index (prefix match on the last word, newest first); recent cases when empty."""
         store = app(interaction).store
         cases = (
-            await store.cases.search(current, limit=25)
+            await store.cases.autocomplete(current, limit=25)
             if current.strip()
             else await store.cases.recent(limit=25)
         )

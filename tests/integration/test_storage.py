@@ -165,6 +165,9 @@ async def test_cases_candidates_search_and_events(store: SqliteStore) -> None:
     assert [c.id for c in await store.cases.search("reddit subpoena")] == ["c1"]
     assert await store.cases.search('"); DROP TABLE cases; --') == []  # user text is never FTS syntax
     assert [c.id for c in await store.cases.recent()] == ["c2", "c1"]
+    assert [c.id for c in await store.cases.autocomplete("divest")] == ["c2"]
+    assert [c.id for c in await store.cases.autocomplete("su")] == ["c2", "c1"]  # "sues", "subpoena": newest first
+    assert await store.cases.autocomplete('"*') == []
 
     ev1 = CaseEvent("c1", None, Stage.FILED, T0, None, "https://example.org/1")
     ev2 = CaseEvent("c1", Stage.FILED, Stage.DISMISSED, T0 + timedelta(days=3), None, "https://example.org/2")
