@@ -12,7 +12,7 @@ from bot.delivery import render
 from bot.delivery.publisher import send_spec
 from bot.guards import normalise_actions, split_list, unknown_actions
 from bot.models import Action, Case, DigestMode, GuildSettings, Stage
-from cogs.common import app, bot_can_post, reply, require_admin
+from cogs.common import app, bot_can_post, defer_if_slow, reply, require_admin
 
 SAMPLE = Case(
     id="sample",
@@ -187,7 +187,7 @@ class AlertsCog(
             await reply(interaction, f"I cannot post in {channel.mention}: missing {', '.join(missing)}.")
             return
         spec = render.message("**Sample alert** (this is a test)", [render.case_card(SAMPLE)])
-        await send_spec(channel, spec)
+        await defer_if_slow(interaction, send_spec(channel, spec))  # a busy channel's bucket can wait
         pinged = f" New cases will also ping <@&{settings.ping_role_id}>." if settings.ping_role_id else ""
         await reply(interaction, f"Posted a sample in {channel.mention}.{pinged}")
 

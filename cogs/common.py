@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -13,6 +15,9 @@ from bot.guards import can_manage
 
 if TYPE_CHECKING:
     from bot.app import CasewatchBot
+
+T = TypeVar("T")
+SLOW_AFTER_S = 1.0  # Discord drops an interaction that is not answered within 3 s
 
 
 def app(interaction: discord.Interaction[Any]) -> CasewatchBot:
@@ -68,3 +73,20 @@ def bot_can_post(channel: Any) -> list[str]:
         "Embed Links": perms.embed_links,
     }
     return [name for name, ok in wanted.items() if not ok]
+
+
+async def defer_if_slow(
+    interaction: discord.Interaction[Any], work: Awaitable[T], *, after_s: float = SLOW_AFTER_S
+) -> T:
+    """Await ``work``; if it is still running after ``after_s``, defer (ephemeral, "thinking") meanwhile.
+
+    DNS lookups, feed fetches and rate-limited sends can take longer than the 3 s Discord gives an
+    interaction; fast work still answers directly, so a quick error stays a plain ephemeral reply."""
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=after_s)
+        if not done and not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        return await task
+    finally:
+        task.cancel()  # no-op once finished; stops the work if deferring failed or we were cancelled

@@ -18,7 +18,7 @@ from bot.feeds.normalize import canonical_url
 from bot.feeds.parser import FeedParseError
 from bot.guards import MAX_FEEDS_PER_GUILD
 from bot.models import ArticleText
-from cogs.common import app, reply, require_admin
+from cogs.common import app, defer_if_slow, reply, require_admin
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ async def vet_url(interaction: discord.Interaction[Any], raw: str) -> str | None
         )
         return None
     try:
-        await app(interaction).guard.check(url)
+        await defer_if_slow(interaction, app(interaction).guard.check(url))  # DNS can take seconds
     except BlockedUrl as exc:
         await reply(interaction, f"I will not fetch that URL: {render.safe(str(exc), 200)}.")
         return None
@@ -122,7 +122,8 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="This se
         checked = await vet_url(interaction, url)
         if checked is None:
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not interaction.response.is_done():  # vet_url defers when DNS was slow
+            await interaction.response.defer(ephemeral=True, thinking=True)
         bot = app(interaction)
         try:
             fetched = await bot.fetcher.guarded.fetch(checked)

@@ -194,7 +194,8 @@ class DiscordPublisher:
 
     async def _admin_channel(self, guild_id: int | None) -> discord.TextChannel | None:
         """Where admins are told things: the configured admin channel, else the system channel, else the
-        alert channel; the first one the bot can post in."""
+        alert channel; the first one the bot can post in and that did not just fail (a notice about a
+        403/404 channel must not be sent to that same channel, spending another invalid request)."""
         guild = self.client.get_guild(guild_id) if guild_id else None
         if guild is None:
             return None
@@ -208,7 +209,9 @@ class DiscordPublisher:
             (
                 c
                 for c in candidates
-                if isinstance(c, discord.TextChannel) and not _missing_permissions(c, True)
+                if isinstance(c, discord.TextChannel)
+                and (TargetKind.CHANNEL, c.id) not in self._dead
+                and not _missing_permissions(c, True)
             ),
             None,
         )

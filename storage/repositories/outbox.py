@@ -73,6 +73,10 @@ class OutboxRepository:
     async def due(
         self, now: datetime, limit: int = 50, *, target_kinds: Sequence[TargetKind] = ()
     ) -> list[Delivery]:
+        """Committed pending rows only. The publisher shares the connection with the poll, so a plain
+        read here would see a poll's rows before it commits; sending one that then rolls back posts a
+        phantom alert, and the row id (and nonce) the next poll reuses makes Discord swallow a real one.
+        Must not be called inside a transaction (it takes the write lock to wait for open ones)."""
         sql = "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
         params: list[Any] = [to_iso(now)]
         if target_kinds:
@@ -80,7 +84,9 @@ class OutboxRepository:
             params += [k.value for k in target_kinds]
         sql += " ORDER BY id LIMIT ?"
         params.append(limit)
-        return [_delivery_from_row(r) for r in await self.db.fetchall(sql, params)]
+        async with self.db.transaction() as conn, conn.execute(sql, params) as cur:
+            rows = await cur.fetchall()
+        return [_delivery_from_row(r) for r in rows]
 
     async def held(self, guild_id: int) -> list[Delivery]:
         rows = await self.db.fetchall(
