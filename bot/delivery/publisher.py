@@ -24,9 +24,14 @@ from bot.clock import utcnow
 from bot.delivery import render
 from bot.delivery.jobs import ADMINS, queue_notice
 from bot.delivery.policy import is_permanent, next_attempt, nonce_for, tell_admins
+from bot.delivery.ratelimit import TokenBucket
 from bot.models import Article, Case, CaseEvent, Delivery, DeliveryKind, TargetKind
 from storage.repositories.cards import CardRepository
 from storage.store import SqliteStore
+
+# Discord allows 50 requests/s per bot; stay under it so the global limit is never hit (429s count
+# towards the IP ban threshold). Interaction responses are exempt and do not use this budget.
+GLOBAL_REQUESTS_PER_S = 45.0
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +92,15 @@ class DiscordPublisher:
         store: SqliteStore,
         *,
         clock: Callable[[], datetime] = utcnow,
-        batch: int = 50,
+        batch: int = 100,
+        requests_per_s: float = GLOBAL_REQUESTS_PER_S,
     ) -> None:
         self.client = client
         self.store = store
         self.cards = CardRepository(store.db)
         self.clock = clock
         self.batch = batch
+        self.budget = TokenBucket(requests_per_s, burst=int(requests_per_s))
         self._lock = asyncio.Lock()
         self._dead: set[tuple[TargetKind, int]] = set()  # targets found unusable during this drain
 
@@ -110,13 +117,29 @@ class DiscordPublisher:
                 )
                 if not due:
                     break
+                # Targets are independent (each has its own rate-limit bucket): send to them concurrently,
+                # in id order within a target so a case card always precedes its updates.
+                by_target: dict[tuple[TargetKind, int], list[Delivery]] = {}
                 for delivery in due:
-                    if (delivery.target_kind, delivery.target_id) in self._dead:
-                        continue  # failed together with the delivery that found the target unusable
-                    stats[await self._one(delivery)] += 1
+                    by_target.setdefault((delivery.target_kind, delivery.target_id), []).append(delivery)
+                for outcomes in await asyncio.gather(*(self._to_target(rows) for rows in by_target.values())):
+                    stats.update(outcomes)
         if stats:
             log.info("outbox drained: %s", dict(stats))
         return stats
+
+    async def _to_target(self, rows: list[Delivery]) -> Counter[str]:
+        outcomes: Counter[str] = Counter()
+        for delivery in rows:
+            if (delivery.target_kind, delivery.target_id) in self._dead:
+                continue  # failed together with the delivery that found the target unusable
+            # A status update to a channel edits the card and posts a short message: two requests.
+            edits_card = (
+                delivery.kind is DeliveryKind.STATUS_UPDATE and delivery.target_kind is TargetKind.CHANNEL
+            )
+            await self.budget.acquire(2 if edits_card else 1)
+            outcomes[await self._one(delivery)] += 1
+        return outcomes
 
     async def wait_idle(self) -> None:
         """Return once no drain is running (the bot waits for this before closing the database)."""
