@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class TokenBucket:
     def __init__(
-        self, rate: float, burst: int | None = None, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -21,6 +25,7 @@ class TokenBucket:
         self.capacity = float(burst if burst is not None else max(1, int(rate)))
         self._tokens = self.capacity
         self._clock = clock
+        self._sleep = sleep
         self._updated = clock()
         self._lock = asyncio.Lock()
 
@@ -33,7 +38,7 @@ class TokenBucket:
         """Wait until ``tokens`` are available and take them (callers are served in arrival order)."""
         async with self._lock:
             self._refill()
-            while self._tokens < tokens:
-                await asyncio.sleep((tokens - self._tokens) / self.rate)
+            while self._tokens < tokens - 1e-9:  # tolerance: float dust must not spin the loop
+                await self._sleep((tokens - self._tokens) / self.rate)
                 self._refill()
-            self._tokens -= tokens
+            self._tokens = max(0.0, self._tokens - tokens)

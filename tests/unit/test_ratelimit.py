@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.delivery.ratelimit import TokenBucket
 
 
-async def test_bursts_then_paces_to_the_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_bursts_then_paces_to_the_rate() -> None:
     now = [0.0]
     slept: list[float] = []
 
@@ -17,8 +15,7 @@ async def test_bursts_then_paces_to_the_rate(monkeypatch: pytest.MonkeyPatch) ->
         slept.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    bucket = TokenBucket(rate=10, burst=5, clock=lambda: now[0])
+    bucket = TokenBucket(rate=10, burst=5, clock=lambda: now[0], sleep=fake_sleep)
     for _ in range(5):
         await bucket.acquire()
     assert slept == []  # the burst is free
