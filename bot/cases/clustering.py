@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from bot.cases.titles import make_title
 from bot.detect import patterns as pt
@@ -25,6 +26,7 @@ from bot.models import Action, ArticleText, Case, Detection, Stage
 logger = logging.getLogger(__name__)
 
 MATCH_THRESHOLD = 0.7
+CONTENT_FLOOR = 0.6  # what the sides must share (words, names, parties) before dates and actions count
 MAX_KEYWORDS = 80
 MAX_SUBJECTS = 24
 _PROPER_PREFIX = "^"  # keywords from capitalised words carry this mark: names are stronger evidence
@@ -41,6 +43,7 @@ _PLATFORM_KEY_ALIASES: dict[str, str] = {
     "alphabet": "google",
 }
 # Counterparties too generic to say two articles are about one dispute.
+_VENUE = re.compile(r"\b(?:Court|Circuit|Tribunal)\b")
 _GENERIC_PARTIES = frozenset({"US government", "EU", "US Supreme Court", "Congress"})
 # Distinct legal instruments: a subpoena fight and a warrant fight of one platform are two disputes.
 _INSTRUMENTS = frozenset({Action.SUMMONS, Action.SUBPOENA, Action.WARRANT, Action.NSL, Action.GAG_ORDER})
@@ -50,6 +53,8 @@ _LEGAL_WORDS = re.compile(
     r"govt|gov't|feds?|\w+'s)$"
 )
 _COUNTRY_NAMES = frozenset(COUNTRIES)
+# A country or its adjective ("nigeria", "nigerian", "french"): a weak name, shared by all its disputes.
+_COUNTRY_WORD = re.compile("|".join(f"(?:{rx})" for rx in COUNTRIES.values()), re.IGNORECASE)
 
 
 def platform_key(name: str) -> str:
@@ -85,7 +90,8 @@ def keywords_of(text: ArticleText, det: Detection) -> tuple[str, ...]:
             if part not in STOPWORDS and part not in skip and len(part) > 2:
                 names.append(_PROPER_PREFIX + _stem(part))
     words = [
-        _stem(w) for w in pt.WORD.findall(full.lower())
+        _stem(w)
+        for w in pt.WORD.findall(full.lower())
         if w not in STOPWORDS and w not in skip and not _LEGAL_WORDS.match(w)
     ]
     out = list(dict.fromkeys(names))
@@ -94,76 +100,182 @@ def keywords_of(text: ArticleText, det: Detection) -> tuple[str, ...]:
     return tuple(out[:MAX_KEYWORDS])
 
 
-def _years_outside(at: datetime | None, case: Case) -> float:
-    """Years between the article's date and the span of dates the case already covers."""
-    lo = case.opened_at or case.updated_at
-    hi = case.updated_at or case.opened_at
-    if at is None or lo is None or hi is None:
-        return 0.0
-    if lo <= at <= hi:
-        return 0.0
-    edge = lo if at < lo else hi
-    return abs((at - edge).total_seconds()) / (365.25 * 86400)
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The evidence one side of a comparison brings: an article (a one-day span) or a whole case.
+
+    The derived sets are computed once here, because one article is compared with 200 candidates.
+    """
+
+    platforms: frozenset[str]
+    subjects: frozenset[str]
+    counterparties: frozenset[str]
+    docket: str | None
+    keywords: frozenset[str]
+    action: Action | None
+    first: datetime | None  # the span of dates the side covers
+    last: datetime | None
+    specific: frozenset[str] = frozenset()  # counterparties that say who the dispute is with
+    opponents: frozenset[str] = frozenset()  # specific counterparties that are not a court (the venue)
+    case_names: frozenset[str] = frozenset()  # "X v. Y" subjects
+    names: frozenset[str] = frozenset()  # ^name keywords
+    strong_names: frozenset[str] = frozenset()  # ^name keywords that are not a country
+
+    @property
+    def dated(self) -> bool:
+        return self.first is not None and self.last is not None
 
 
-def _actions_conflict(a: Action | None, b: Action) -> bool:
-    return a is not None and a != b and a in _INSTRUMENTS and b in _INSTRUMENTS
+def _profile(
+    platforms: Iterable[str],
+    subjects: Iterable[str],
+    counterparties: Iterable[str],
+    docket: str | None,
+    keywords: Iterable[str],
+    action: Action | None,
+    first: datetime | None,
+    last: datetime | None,
+) -> Profile:
+    parties = frozenset(counterparties)
+    specific = parties - _GENERIC_PARTIES
+    kw = frozenset(keywords)
+    names = frozenset(k for k in kw if k[:1] == _PROPER_PREFIX)
+    return Profile(
+        platforms=platform_keys(platforms),
+        subjects=frozenset(subjects),
+        counterparties=parties,
+        docket=docket.lower() if docket else None,
+        keywords=kw,
+        action=action,
+        first=first,
+        last=last,
+        specific=specific,
+        opponents=frozenset(c for c in specific if not _VENUE.search(c)),
+        case_names=frozenset(s for s in subjects if " v. " in s),
+        names=names,
+        strong_names=frozenset(k for k in names if not _COUNTRY_WORD.fullmatch(k[1:])),
+    )
+
+
+def article_profile(text: ArticleText, det: Detection, kw: Sequence[str] | None = None) -> Profile:
+    return _profile(
+        det.platforms,
+        det.subjects,
+        det.counterparties,
+        det.docket,
+        kw if kw is not None else keywords_of(text, det),
+        det.action,
+        text.published,
+        text.published,
+    )
+
+
+@lru_cache(maxsize=4096)
+def case_profile(case: Case) -> Profile:
+    """Cached: the same stored case is compared with every new article of its platform."""
+    return _profile(
+        case.platforms,
+        case.subjects,
+        case.counterparties,
+        case.docket,
+        case.keywords,
+        case.action,
+        case.opened_at or case.updated_at,
+        case.updated_at or case.opened_at,
+    )
+
+
+def years_apart(a: Profile, b: Profile) -> float:
+    """Years between the two date spans (0 when they overlap or either side is undated)."""
+    if a.first is None or a.last is None or b.first is None or b.last is None:
+        return 0.0
+    if a.last < b.first:
+        delta = b.first - a.last
+    elif b.last < a.first:
+        delta = a.first - b.last
+    else:
+        return 0.0
+    return delta.total_seconds() / (365.25 * 86400)
+
+
+def _actions_conflict(a: Action | None, b: Action | None) -> bool:
+    return a is not None and b is not None and a != b and a in _INSTRUMENTS and b in _INSTRUMENTS
+
+
+def evidence_score(a: Profile, b: Profile) -> float:
+    """How strongly two profiles describe one dispute (higher is surer); see the module docstring.
+
+    Shared content (docket, subjects, opponents, names, words) is the evidence; same action and nearby
+    dates only corroborate it, and conflicts (another opponent, another "X v. Y", another legal
+    instrument, years apart without named evidence) count against it.
+    """
+    if a.platforms.isdisjoint(b.platforms):
+        return 0.0
+    same_docket = a.docket is not None and a.docket == b.docket
+    shared_subjects = len(a.subjects & b.subjects)
+    hard = same_docket or shared_subjects > 0
+    shared = a.keywords & b.keywords
+    shared_parties = len(a.specific & b.specific)
+    if not (hard or shared_parties) and len(shared) < 2:
+        return 0.0  # one shared word is below CONTENT_FLOOR: the common case among 200 candidates
+    names = len(a.names & shared)
+    score = min(2.5, 0.5 * names) + min(1.5, 0.2 * (len(shared) - names)) + min(1.5, 0.75 * shared_parties)
+    if same_docket:
+        score += 3.0
+    if shared_subjects:
+        score += min(3.0, 1.5 * shared_subjects)
+    if score < CONTENT_FLOOR:
+        # Same action, same weeks: true of many unrelated disputes of a busy platform. Corroboration only.
+        return 0.0
+    if a.case_names and b.case_names and a.case_names.isdisjoint(b.case_names):
+        score -= 1.0  # "Epic v. Apple" and "FBI v. Apple" are two cases
+    if a.opponents and b.opponents and a.opponents.isdisjoint(b.opponents):
+        score -= 0.5  # someone else entirely on the other side (a court is the venue, not a side)
+    same_action = a.action is not None and a.action == b.action
+    if same_action:
+        score += 0.4
+    elif _actions_conflict(a.action, b.action):
+        score -= 0.8
+    gap = years_apart(a, b)
+    if gap * 365.25 <= 45 and a.dated and b.dated:
+        score += 0.4  # reported within weeks of the other news
+    # Dates alone cannot tell a long-running dispute from a new one (and feeds misdate re-surfaced pages),
+    # so years apart only count against matches that lack named evidence: a subject or docket, two shared
+    # names that are not countries, or the same specific opponent in the same kind of action.
+    if gap > 1.2 and not hard and not (shared_parties and same_action) and len(a.strong_names & shared) < 2:
+        score -= 1.5 if gap > 2.5 else 0.5
+    return score
 
 
 def match_score(text: ArticleText, det: Detection, case: Case, kw: tuple[str, ...] | None = None) -> float:
     """How strongly the article belongs to ``case`` (higher is surer); see the module docstring."""
-    if not platform_keys(det.platforms) & platform_keys(case.platforms):
-        return 0.0
-    score = 0.0
-    hard = False
-    if det.docket and case.docket and det.docket.lower() == case.docket.lower():
-        score += 3.0
-        hard = True
-    shared_subjects = set(det.subjects) & set(case.subjects)
-    if shared_subjects:
-        score += min(3.0, 1.5 * len(shared_subjects))
-        hard = True
-    names_here = {s for s in det.subjects if " v. " in s}
-    names_there = {s for s in case.subjects if " v. " in s}
-    if names_here and names_there and not names_here & names_there:
-        score -= 1.0  # "Epic v. Apple" and "FBI v. Apple" are two cases
-    specific = {c for c in det.counterparties if c not in _GENERIC_PARTIES}
-    shared_parties = specific & set(case.counterparties)
-    score += min(1.5, 0.75 * len(shared_parties))
-    case_specific = set(case.counterparties) - _GENERIC_PARTIES
-    if specific and case_specific and not shared_parties:
-        score -= 0.5  # someone else entirely on the other side
-    kw = kw if kw is not None else keywords_of(text, det)
-    case_kw = set(case.keywords)
-    shared = [k for k in kw if k in case_kw]
-    names = sum(1 for k in shared if k.startswith(_PROPER_PREFIX))
-    score += min(2.5, 0.5 * names) + min(1.5, 0.2 * (len(shared) - names))
-    if det.action is not None and det.action == case.action:
-        score += 0.4
-    elif _actions_conflict(det.action, case.action):
-        score -= 0.8
-    gap = _years_outside(text.published, case)
-    if text.published is not None and case.updated_at is not None and gap * 365.25 <= 45:
-        score += 0.4  # reported within weeks of the case's other news
-    if gap > 2.5 and not hard:
-        score -= 1.5
-    elif gap > 1.2 and not hard:
-        score -= 0.5
-    return score
+    return evidence_score(article_profile(text, det, kw), case_profile(case))
 
 
-def find_case(text: ArticleText, det: Detection, candidates: Sequence[Case]) -> Case | None:
+def case_profiles(cases: Iterable[Case]) -> dict[str, Profile]:
+    """Profiles by case id, built once per article and shared by find_case and the merge check."""
+    return {c.id: case_profile(c) for c in cases}
+
+
+def find_case(
+    text: ArticleText,
+    det: Detection,
+    candidates: Sequence[Case],
+    *,
+    profiles: Mapping[str, Profile] | None = None,
+) -> Case | None:
     """The candidate case this article reports on, or None when it is a new dispute.
 
     Candidates come most recently updated first; on a tie the more recent one wins.
     """
     if not candidates:
         return None
-    kw = keywords_of(text, det)
+    article = article_profile(text, det)
     best: Case | None = None
     best_score = MATCH_THRESHOLD
     for case in candidates:
-        s = match_score(text, det, case, kw)
+        known = profiles.get(case.id) if profiles is not None else None
+        s = evidence_score(article, known or case_profile(case))
         if s > best_score + 1e-9:
             best, best_score = case, s
     return best
@@ -194,11 +306,11 @@ def open_case(text: ArticleText, det: Detection, seed_key: str, at: datetime) ->
     )
 
 
-def _union(a: Sequence[str], b: Sequence[str], cap: int) -> tuple[str, ...]:
+def union(a: Sequence[str], b: Sequence[str], cap: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*a, *b]))[:cap]
 
 
-def _merge_keywords(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
+def merge_keywords(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     """Words seen again first (they describe the dispute), then the old, then the new; capped."""
     new_set = set(new)
     again = [k for k in old if k in new_set]
@@ -210,12 +322,12 @@ def _merge_keywords(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
 
 def absorb(case: Case, text: ArticleText, det: Detection, at: datetime) -> Case:
     """The case updated with one more article (deterministic: same inputs, same case)."""
-    counterparties = _union(case.counterparties, det.counterparties, 12)
-    subjects = _union(case.subjects, det.subjects, MAX_SUBJECTS)
+    counterparties = union(case.counterparties, det.counterparties, 12)
+    subjects = union(case.subjects, det.subjects, MAX_SUBJECTS)
     action = case.action
     if action in (Action.OTHER, Action.LAWSUIT) and det.action not in (None, Action.OTHER, Action.LAWSUIT):
         action = det.action  # a specific instrument (summons, warrant...) says more than "lawsuit"
-    platforms = _union(case.platforms, det.platforms, 8)
+    platforms = union(case.platforms, det.platforms, 8)
     updated = at if case.updated_at is None or at > case.updated_at else case.updated_at
     opened = at if case.opened_at is None or at < case.opened_at else case.opened_at
     return replace(
@@ -227,7 +339,7 @@ def absorb(case: Case, text: ArticleText, det: Detection, at: datetime) -> Case:
         court=case.court or det.court,
         docket=case.docket or det.docket,
         subjects=subjects,
-        keywords=_merge_keywords(case.keywords, keywords_of(text, det)),
+        keywords=merge_keywords(case.keywords, keywords_of(text, det)),
         opened_at=opened,
         updated_at=updated,
         article_count=case.article_count + 1,

@@ -4,9 +4,9 @@ Rules, in order of authority:
 
 1. **Dated reports are the timeline.** Observations with a publication date are ordered by that date
    (same day: the more advanced stage first is assumed older, so the most advanced one of the day wins;
-   then fetch time, then article id). Each may move the status anywhere: later news can close a case
-   (withdrawn, dismissed, dropped, settled, complied) and a closed case reopens on a later appeal,
-   hearing or ruling.
+   then the stage name and URL, so arrival order never decides; then fetch time, then article id).
+   Each may move the status anywhere: later news can close a case (withdrawn, dismissed, dropped,
+   settled, complied) and a closed case reopens on a later appeal, hearing or ruling.
 2. **Undated reports cannot be placed on that timeline.** Feeds re-surface old pages without dates, and
    the fetch time only says "no later than". So once a case has any dated report, undated reports do
    not move its status at all (they still count as articles of the case). An undated recap of the
@@ -45,8 +45,11 @@ RANK: dict[Stage, int] = {
 
 
 def _dated_key(o: Observation) -> tuple[object, ...]:
+    # Ties are broken by what the report says (stage, URL) before when it happened to arrive, so the
+    # same reports give the same history whatever order the feeds were polled in.
     assert o.published is not None
-    return (o.published.date(), RANK[o.stage], o.published, o.fetched_at, o.article_id)
+    day = o.published.date()
+    return (day, RANK[o.stage], o.published, o.stage.value, o.url or "", o.fetched_at, o.article_id)
 
 
 def _undated_key(o: Observation) -> tuple[datetime, int]:

@@ -41,7 +41,7 @@ def make_title(
     subjects: Sequence[str],
     fallback: str = "",
 ) -> str:
-    """"<platform> v. <parties>: <action> (<subject>)", at most MAX_TITLE characters."""
+    """ "<platform> v. <parties>: <action> (<subject>)", at most MAX_TITLE characters."""
     if not platforms:
         return _clip(fallback or "Legal dispute", MAX_TITLE)
     parties = [c for c in counterparties if c not in _WEAK_PARTIES][:2] or list(counterparties[:1])

@@ -6,16 +6,19 @@ reads what they need and writes what they decide. It runs inside the caller's tr
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot.cases.clustering import absorb, find_case, open_case, platform_keys
+from bot.cases.clustering import absorb, case_profiles, find_case, open_case, platform_keys
+from bot.cases.merge import merge_plan
 from bot.cases.status import derive_status
 from bot.models import Article, ArticleText, CaseChange, CaseEvent, Detection
 from bot.ports import Store
 from bot.summarize import summarize_case
 
 CANDIDATE_LIMIT = 200
+log = logging.getLogger(__name__)
 
 
 def article_text(article: Article) -> ArticleText:
@@ -28,28 +31,47 @@ def _event_identity(event: CaseEvent) -> tuple[object, ...]:
     return (event.from_status, event.to_status, event.at, event.article_id)
 
 
+def _merged_event_identity(event: CaseEvent) -> tuple[object, ...]:
+    """After a merge the timelines interleave and ``from`` changes: a change is known by what it did."""
+    return (event.to_status, event.at, event.article_id)
+
+
 async def track(store: Store, article: Article, det: Detection) -> tuple[CaseChange, tuple[int, ...]]:
     """Group ``article`` into a case and return what changed plus the ids of the new status events."""
     text = article_text(article)
     at: datetime = article.published or article.fetched_at
     keys = platform_keys(det.platforms)
     candidates = await store.cases.candidates(keys, CANDIDATE_LIMIT)
-    existing = find_case(text, det, candidates)
+    profiles = case_profiles(candidates)
+    existing = find_case(text, det, candidates, profiles=profiles)
     if existing is None:
         case = open_case(text, det, seed_key=article.url or f"{article.feed_id}:{article.key}", at=at)
         is_new = True
     else:
         case = absorb(existing, text, det, at=at)
         is_new = False
+    touched = [case.id]
+    # Order robustness: with this article the case may now match a case opened by earlier reports.
+    others = [c for c in candidates if c.id != case.id]
+    merged, absorbed = merge_plan(case, others, profiles=profiles)
+    if absorbed:
+        # Every case involved: the article's, the survivor (maybe a candidate) and the absorbed ones.
+        touched = list(dict.fromkeys([case.id, merged.id, *(c.id for c in absorbed)]))
+        log.info("case %s absorbed %s", merged.id, ", ".join(i for i in touched if i != merged.id))
+        case, is_new = merged, False
+    old_events = [e for cid in touched for e in await store.cases.events(cid)]
     # The detection must point at the case before observations are read, and the case row must exist first.
     await store.cases.save(case, platform_keys(case.platforms))
+    for gone_id in touched:
+        if gone_id != case.id:
+            await store.cases.merge_into(case.id, gone_id)
     await store.articles.save_detection(article.id, det, case.id)
 
-    old_events = await store.cases.events(case.id)
     status, events = derive_status(case.id, await store.cases.observations(case.id))
     event_ids = await store.cases.replace_events(case.id, events)
-    known = {_event_identity(e) for e in old_events}
-    new_pairs = [(e, i) for e, i in zip(events, event_ids, strict=True) if _event_identity(e) not in known]
+    identity = _event_identity if len(touched) == 1 else _merged_event_identity
+    known = {identity(e) for e in old_events}
+    new_pairs = [(e, i) for e, i in zip(events, event_ids, strict=True) if identity(e) not in known]
     # A new case's opening status is part of the new-case alert, not a separate status update.
     if is_new:
         new_pairs = []

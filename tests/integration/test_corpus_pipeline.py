@@ -2,7 +2,8 @@
 
 Skipped when ../shared is absent. Prints the scorer's metrics (run with -s to see them) and asserts a
 floor well above the keyword baseline (recall 0.87, 6 % false alerts, B-cubed F1 0.65, status 0.14), so a
-regression in detection, grouping or status fails CI.
+regression in detection, grouping or status fails CI. The feeds arrive in file-name order, unrelated to
+the dates, so this also guards order robustness (case merging).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def test_dev_corpus_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert metrics["missing"] == 0
     assert metrics["recall"] >= 0.93
     assert metrics["precision"] >= 0.97
-    assert metrics["bcubed_f1"] >= 0.75
+    # Grouping measured 0.91 (B-cubed P 1.0, R 0.84) through the CLI; 0.865 is the worst of 30 random
+    # arrival orders (ingest overlaps files, so the order is not fixed): the floor sits just under it.
+    assert metrics["bcubed_f1"] >= 0.86
+    assert metrics["bcubed_p"] >= 0.9
     assert metrics["status_open_closed"] >= 0.85
     assert metrics["platform_acc"] >= 0.97

@@ -56,3 +56,20 @@ def test_same_day_reports_most_advanced_wins_and_other_never_overrides() -> None
 
 def test_no_observations() -> None:
     assert derive_status("c1", []) == (Stage.OTHER, ())
+
+
+def test_same_day_ties_do_not_depend_on_arrival_order() -> None:
+    """Two closing reports of one day (same rank): whichever arrived first, the history is the same."""
+    day = "2024-06-05"
+    first = [_o(1, Stage.WITHDRAWN, day), _o(2, Stage.DISMISSED, day), _o(3, Stage.FILED, "2024-01-02")]
+    # The same reports fetched in the other order get other article ids and fetch times.
+    later = NOW.replace(year=2026)
+    second = [
+        Observation(7, Stage.DISMISSED, first[1].published, NOW, first[1].url),
+        Observation(8, Stage.WITHDRAWN, first[0].published, later, first[0].url),
+        Observation(9, Stage.FILED, first[2].published, later, first[2].url),
+    ]
+    status_a, events_a = derive_status("c1", first)
+    status_b, events_b = derive_status("c1", second)
+    assert status_a == status_b
+    assert [(e.to_status, e.url) for e in events_a] == [(e.to_status, e.url) for e in events_b]
