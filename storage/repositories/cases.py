@@ -23,17 +23,31 @@ class CaseRepository:
         return case_from_row(row) if row else None
 
     async def candidates(self, platform_keys: Iterable[str], limit: int = 200) -> list[Case]:
-        """Cases sharing a platform, most recently updated first (the grouping shortlist)."""
+        """Cases sharing a platform, most recently updated first (the grouping shortlist).
+
+        One indexed, LIMITed walk per platform key: a single query over several keys had to sort every
+        case of a big platform (tens of thousands at 100k cases) on each new article."""
         keys = sorted(set(platform_keys))
         if not keys:
             return []
-        marks = ",".join("?" * len(keys))
+        recent: dict[str, str] = {}
+        for key in keys:
+            for case_id, updated in await self.db.fetchall(
+                "SELECT case_id, updated_at FROM case_platforms WHERE platform_key = ? "
+                "ORDER BY updated_at DESC LIMIT ?",
+                (key, limit),
+            ):
+                if updated and (case_id not in recent or updated > recent[case_id]):
+                    recent[case_id] = updated
+                recent.setdefault(case_id, updated or "")
+        chosen = sorted(recent, key=lambda cid: recent[cid], reverse=True)[:limit]
+        if not chosen:
+            return []
         rows = await self.db.fetchall(
-            f"SELECT c.* FROM cases c WHERE c.id IN (SELECT case_id FROM case_platforms "
-            f"WHERE platform_key IN ({marks}) ORDER BY updated_at DESC LIMIT ?) ORDER BY c.updated_at DESC",
-            (*keys, limit),
+            f"SELECT * FROM cases WHERE id IN ({','.join('?' * len(chosen))})", chosen
         )
-        return [case_from_row(r) for r in rows]
+        by_id = {r["id"]: case_from_row(r) for r in rows}
+        return [by_id[cid] for cid in chosen if cid in by_id]
 
     async def save(self, case: Case, platform_keys: Iterable[str]) -> None:
         values = {
