@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +20,7 @@ from bot.models import Feed
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.client import running_bot
 from tests.fakediscord.state import FakeChannel, FakeGuild, FakeMember
-
-START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def item(guid: str, title: str, body: str = "", when: datetime = START, link: str | None = None) -> str:
-    href = link or f"https://news.example.org/{guid}"
-    return (
-        f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title><link>{href}</link>"
-        f"<pubDate>{format_datetime(when)}</pubDate><description>{body}</description></item>"
-    )
-
-
-def rss(*items: str, title: str = "Example News") -> bytes:
-    return (
-        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
-        f"<link>https://news.example.org/</link>{''.join(items)}</channel></rss>"
-    ).encode()
-
+from tests.feedxml import START, item, rss  # noqa: F401 (re-exported for other tests)
 
 SUMMONS = item(
     "s1",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
 import pytest
 
@@ -19,27 +18,7 @@ from bot.pipeline import Pipeline, PipelineOptions
 from bot.polling import PollPolicy
 from storage.store import SqliteStore
 from tests.feedserver import FeedServer
-
-START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def item(
-    guid: str, title: str, body: str = "", when: datetime | None = START, link: str | None = None
-) -> str:
-    date = f"<pubDate>{format_datetime(when)}</pubDate>" if when else ""
-    href = link or f"https://news.example.org/{guid}"
-    return (
-        f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title><link>{href}</link>"
-        f"{date}<description>{body}</description></item>"
-    )
-
-
-def rss(*items: str, title: str = "Example News") -> bytes:
-    return (
-        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
-        f"<link>https://news.example.org/</link>{''.join(items)}</channel></rss>"
-    ).encode()
-
+from tests.feedxml import START, item, rss
 
 NOISE = item("n1", "Local bakery wins award for sourdough", "The bakery on Main Street was honoured.")
 SUMMONS = item(
