@@ -20,21 +20,8 @@ from bot.models import Feed
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.client import running_bot
 from tests.fakediscord.state import FakeChannel, FakeGuild, FakeMember
-from tests.feedxml import START, item, rss  # noqa: F401 (re-exported for other tests)
+from tests.feedxml import START, SUMMONS, WITHDRAWN, item, rss  # noqa: F401 (re-exported for other tests)
 
-SUMMONS = item(
-    "s1",
-    "Twitter sues DHS over summons to unmask the anonymous @ALT_uscis account",
-    "Twitter filed a lawsuit in federal court asking a judge to block a Customs and Border Protection "
-    "summons that demands records identifying the person behind the @ALT_uscis account.",
-)
-WITHDRAWN = item(
-    "s2",
-    "Government withdraws @ALT_uscis summons and Twitter drops its lawsuit",
-    "One day after the suit was filed, Customs and Border Protection withdrew the summons, and Twitter "
-    "dropped its case against the Department of Homeland Security.",
-    when=START + timedelta(days=1),
-)
 FOLLOWUP = item(
     "s3",
     "Twitter lawsuit over @ALT_uscis summons draws support from civil liberties groups",

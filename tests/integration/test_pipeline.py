@@ -18,22 +18,9 @@ from bot.pipeline import Pipeline, PipelineOptions
 from bot.polling import PollPolicy
 from storage.store import SqliteStore
 from tests.feedserver import FeedServer
-from tests.feedxml import START, item, rss
+from tests.feedxml import START, SUMMONS, WITHDRAWN, item, rss
 
 NOISE = item("n1", "Local bakery wins award for sourdough", "The bakery on Main Street was honoured.")
-SUMMONS = item(
-    "s1",
-    "Twitter sues DHS over summons to unmask the anonymous @ALT_uscis account",
-    "Twitter filed a lawsuit in federal court asking a judge to block a Customs and Border Protection "
-    "summons that demands records identifying the person behind the @ALT_uscis account.",
-)
-WITHDRAWN = item(
-    "s2",
-    "Government withdraws @ALT_uscis summons and Twitter drops its lawsuit",
-    "One day after the suit was filed, Customs and Border Protection withdrew the summons, and Twitter "
-    "dropped its case against the Department of Homeland Security.",
-    when=START + timedelta(days=1),
-)
 
 
 class Clock:
