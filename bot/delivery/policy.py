@@ -15,9 +15,13 @@ MAX_ATTEMPTS = 8
 NONCE_MAX = 25
 
 
-def nonce_for(delivery_id: int, part: int = 0) -> str:
-    """The Discord nonce of one outbox row (and part): stable across restarts, so a resend is deduped."""
-    nonce = f"cw{delivery_id}" if part == 0 else f"cw{delivery_id}p{part}"
+def nonce_for(delivery_id: int, part: int = 0, instance: str = "") -> str:
+    """The Discord nonce of one outbox row (and part): stable across restarts, so a resend is deduped.
+
+    ``instance`` is the database's random id: outbox ids restart at 1 in a new database, and Discord
+    would otherwise answer a fresh alert with an old message that had the same nonce."""
+    base = f"cw{instance}x{delivery_id}" if instance else f"cw{delivery_id}"
+    nonce = base if part == 0 else f"{base}p{part}"
     if len(nonce) > NONCE_MAX:
         raise ValueError(f"nonce {nonce!r} is longer than Discord's {NONCE_MAX} characters")
     return nonce

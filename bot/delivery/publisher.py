@@ -102,6 +102,7 @@ class DiscordPublisher:
         self.batch = batch
         self.budget = TokenBucket(requests_per_s, burst=int(requests_per_s))
         self._lock = asyncio.Lock()
+        self._instance: str | None = None  # the database's id, read once, part of every nonce
         self._dead: set[tuple[TargetKind, int]] = set()  # targets found unusable during this drain
 
     async def drain(self, limit: int = 500) -> Counter[str]:
@@ -140,6 +141,11 @@ class DiscordPublisher:
             await self.budget.acquire(2 if edits_card else 1)
             outcomes[await self._one(delivery)] += 1
         return outcomes
+
+    async def _nonce(self, d: Delivery) -> str:
+        if self._instance is None:
+            self._instance = await self.store.outbox.instance_id()
+        return nonce_for(d.id, instance=self._instance)
 
     async def wait_idle(self) -> None:
         """Return once no drain is running (the bot waits for this before closing the database)."""
@@ -244,13 +250,13 @@ class DiscordPublisher:
     async def _send(self, d: Delivery) -> int | None:
         if d.kind is DeliveryKind.NOTICE:
             spec = render.notice_message(str(_payload(d).get("text", "")))
-            return (await send_spec(await self._target(d, True), spec, nonce=nonce_for(d.id))).id
+            return (await send_spec(await self._target(d, True), spec, nonce=await self._nonce(d))).id
         if d.kind is DeliveryKind.DIGEST:
             data = _payload(d).get("message") or {}
             spec = render.MessageSpec(
                 data.get("content"), tuple(_embed_from(e) for e in data.get("embeds") or ())
             )
-            return (await send_spec(await self._target(d, True), spec, nonce=nonce_for(d.id))).id
+            return (await send_spec(await self._target(d, True), spec, nonce=await self._nonce(d))).id
         case = await self.store.cases.get(d.case_id) if d.case_id else None
         if case is None:
             raise PermanentFailure("the case no longer exists (reprocessed)", 410)
@@ -259,7 +265,7 @@ class DiscordPublisher:
         target = await self._target(d, d.kind is not DeliveryKind.DEVELOPMENT)
         if d.kind is DeliveryKind.DEVELOPMENT:
             return (
-                await send_spec(target, render.development_message(case, article), nonce=nonce_for(d.id))
+                await send_spec(target, render.development_message(case, article), nonce=await self._nonce(d))
             ).id
         sources = await self.store.articles.for_case(case.id)
         if d.target_kind is TargetKind.USER:
@@ -283,7 +289,7 @@ class DiscordPublisher:
     ) -> discord.Message:
         card = render.case_card(case, sources, event)
         content = "**New case**" if d.kind is DeliveryKind.NEW_CASE else render.status_line(case, event)
-        return await send_spec(target, render.message(content, [card]), nonce=nonce_for(d.id))
+        return await send_spec(target, render.message(content, [card]), nonce=await self._nonce(d))
 
     async def _channel_update(
         self,
@@ -314,14 +320,14 @@ class DiscordPublisher:
         if card_id is not None:
             jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{d.target_id}/{card_id}"
             spec = render.status_update_message(case, event, article, jump)
-            return (await send_spec(target, spec, nonce=nonce_for(d.id))).id
+            return (await send_spec(target, spec, nonce=await self._nonce(d))).id
         if d.kind is DeliveryKind.NEW_CASE:
             spec = render.new_case_message(case, sources, d.ping_role_id)
         else:
             spec = render.message(
                 render.status_line(case, event), [card], buttons=(render.follow_button(case.id),)
             )
-        sent = await send_spec(target, spec, nonce=nonce_for(d.id))
+        sent = await send_spec(target, spec, nonce=await self._nonce(d))
         await self.cards.put(case.id, d.target_id, sent.id, guild_id=d.guild_id)
         return sent.id
 

@@ -88,6 +88,11 @@ class OutboxRepository:
             rows = await cur.fetchall()
         return [_delivery_from_row(r) for r in rows]
 
+    async def instance_id(self) -> str:
+        """This database's random id (see schema 0002): part of every nonce."""
+        row = await self.db.fetchone("SELECT value FROM meta WHERE key = 'instance_id'")
+        return str(row[0]) if row else ""
+
     async def held(self, guild_id: int) -> list[Delivery]:
         rows = await self.db.fetchall(
             "SELECT * FROM deliveries WHERE state = 'held' AND guild_id = ? ORDER BY id", (guild_id,)

@@ -43,7 +43,7 @@ async def test_alert_flows_from_feed_server_to_channel(world: World) -> None:
     assert card.components[0]["components"][0]["custom_id"].startswith("cw:follow:")
     [request] = posts(world, world.alerts.id)
     assert request.json["allowed_mentions"] == {"parse": []}
-    assert request.json["enforce_nonce"] is True and re.fullmatch(r"cw\d+", request.json["nonce"])
+    assert request.json["enforce_nonce"] is True and re.fullmatch(r"cw[0-9a-f]{6}x\d+", request.json["nonce"])
     assert await states(world) == {"sent": 1}
     assert await world.bot.publisher.drain() == {}  # nothing is sent twice
 

@@ -481,7 +481,7 @@ def nonce_mismatches(messages: list[FakeMessage], keys: list[Key], rows: dict[in
     out = []
     for message, key in zip(messages, keys, strict=True):
         nonce = str(message.nonce or "")
-        found = re.fullmatch(r"cw(\d+)", nonce)
+        found = re.fullmatch(r"cw[0-9a-f]{6}x(\d+)", nonce)
         row = rows.get(int(found.group(1))) if found else None
         if row != key:
             out.append(f"message {message.id} shows {key} but nonce {nonce!r} is delivery {row}")

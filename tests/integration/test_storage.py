@@ -220,3 +220,13 @@ async def test_settings_and_subscriptions(store: SqliteStore) -> None:
     assert {(s.target_kind, s.target_id) for s in found} == {(TargetKind.USER, 5), (TargetKind.CHANNEL, 9)}
     assert await store.guilds.unfollow(sub.id)
     assert not await store.guilds.unfollow(sub.id)
+
+
+async def test_each_database_has_its_own_instance_id(tmp_path: Path) -> None:
+    ids = []
+    for name in ("one.db", "two.db"):
+        async with await SqliteStore.open(tmp_path / name) as store:
+            ids.append(await store.outbox.instance_id())
+    async with await SqliteStore.open(tmp_path / "one.db") as store:
+        assert await store.outbox.instance_id() == ids[0]  # stable across reopening
+    assert all(len(i) == 6 for i in ids) and ids[0] != ids[1]

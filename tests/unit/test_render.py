@@ -124,6 +124,7 @@ def test_choice_names_and_pages() -> None:
 def test_delivery_policy() -> None:
     assert nonce_for(1) == "cw1" and nonce_for(10**20, 3) == "cw100000000000000000000p3"
     assert len(nonce_for(10**22)) <= 25
+    assert nonce_for(7, instance="0a1b2c") == "cw0a1b2cx7" and len(nonce_for(10**13, 9, "0a1b2c")) <= 25
     delays = [next_attempt(n, NOW) for n in range(MAX_ATTEMPTS)]
     assert delays[-1] is None and all(d is not None for d in delays[:-1])
     steps = [d - NOW for d in delays[:-1] if d]
