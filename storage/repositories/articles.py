@@ -23,44 +23,31 @@ class ArticleRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def known_keys(self, feed_id: int, keys: Iterable[str]) -> set[str]:
-        keys = list(keys)
+    async def _present(
+        self, column: str, values: Iterable[str], where: str = "", params: tuple = ()
+    ) -> set[str]:
+        """Which of ``values`` already stand in ``articles.column`` (chunked: SQLite caps parameters)."""
+        wanted = [v for v in values if v]
         found: set[str] = set()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
             rows = await self.db.fetchall(
-                f"SELECT key FROM articles WHERE feed_id = ? AND key IN ({_placeholders(len(chunk))})",
-                (feed_id, *chunk),
+                f"SELECT {column} FROM articles WHERE {column} IN ({_placeholders(len(chunk))}){where}",
+                (*chunk, *params),
             )
             found.update(r[0] for r in rows)
         return found
+
+    async def known_keys(self, feed_id: int, keys: Iterable[str]) -> set[str]:
+        return await self._present("key", keys, " AND feed_id = ?", (feed_id,))
 
     async def known_urls(self, urls: Iterable[str], *, other_than_feed: int | None = None) -> set[str]:
         """URLs already stored (optionally only by other feeds: one feed may list many items per URL,
         e.g. the entries of one court docket)."""
-        urls = [u for u in urls if u]
-        found: set[str] = set()
-        for i in range(0, len(urls), 500):
-            chunk = urls[i : i + 500]
-            rows = await self.db.fetchall(
-                f"SELECT url FROM articles WHERE url IN ({_placeholders(len(chunk))}) AND feed_id IS NOT ?",
-                (*chunk, other_than_feed),
-            )
-            found.update(r[0] for r in rows)
-        return found
+        return await self._present("url", urls, " AND feed_id IS NOT ?", (other_than_feed,))
 
     async def known_hashes(self, feed_id: int, hashes: Iterable[str]) -> set[str]:
-        hashes = list(hashes)
-        found: set[str] = set()
-        for i in range(0, len(hashes), 500):
-            chunk = hashes[i : i + 500]
-            rows = await self.db.fetchall(
-                f"SELECT content_hash FROM articles WHERE feed_id = ? AND content_hash IN "
-                f"({_placeholders(len(chunk))})",
-                (feed_id, *chunk),
-            )
-            found.update(r[0] for r in rows)
-        return found
+        return await self._present("content_hash", hashes, " AND feed_id = ?", (feed_id,))
 
     async def insert(self, feed_id: int, entry: Entry, fetched_at: datetime) -> int:
         async with self.db.conn.execute(

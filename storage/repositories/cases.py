@@ -97,10 +97,7 @@ class CaseRepository:
         ]
 
     async def events(self, case_id: str) -> list[CaseEvent]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM case_events WHERE case_id = ? ORDER BY at, id", (case_id,)
-        )
-        return [event_from_row(r) for r in rows]
+        return [event for _, event in await self.event_rows(case_id)]
 
     async def event_rows(self, case_id: str) -> list[tuple[int, CaseEvent]]:
         rows = await self.db.fetchall(
