@@ -23,7 +23,7 @@ from bot.feeds.fetcher import Fetcher, FetchResult
 from bot.feeds.netguard import UrlGuard
 from bot.feeds.parser import ParserPool
 from bot.pipeline import Pipeline, PipelineOptions
-from bot.runtime import fetch_limits, poll_policy
+from bot.runtime import fetch_limits, parser_pool, poll_policy
 from bot.scheduler import Scheduler
 from storage.store import SqliteStore
 
@@ -101,7 +101,7 @@ class CasewatchBot(commands.AutoShardedBot):
     async def _open_services(self) -> None:
         s = self.settings
         self.store = await SqliteStore.open(s.db_path)
-        self.parser = ParserPool(workers=s.parser_workers or None, inline=s.parser_workers == 0)
+        self.parser = parser_pool(s)
         limits = fetch_limits(s)
         self.fetcher = RoutedFetcher(self.store, Fetcher(limits), Fetcher(limits, guard=self.guard))
         options = PipelineOptions(alert_on_first_poll=s.alert_on_first_poll, policy=poll_policy(s))

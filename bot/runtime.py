@@ -36,6 +36,11 @@ def poll_policy(settings: Settings) -> PollPolicy:
     )
 
 
+def parser_pool(settings: Settings) -> ParserPool:
+    """Worker processes, or in-process parsing when CASEWATCH_PARSER_WORKERS=0."""
+    return ParserPool(workers=settings.parser_workers or None, inline=settings.parser_workers == 0)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -50,7 +55,7 @@ class Runtime:
         cls, settings: Settings, *, alert_on_first_poll: bool | None = None, console: bool = False
     ) -> AsyncIterator[Runtime]:
         store = await SqliteStore.open(settings.db_path)
-        parser = ParserPool(workers=settings.parser_workers or None, inline=settings.parser_workers == 0)
+        parser = parser_pool(settings)
         fetcher = Fetcher(fetch_limits(settings))
         options = PipelineOptions(
             alert_on_first_poll=settings.alert_on_first_poll
