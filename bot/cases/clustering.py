@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 MATCH_THRESHOLD = 0.7
 CONTENT_FLOOR = 0.6  # what the sides must share (words, names, parties) before dates and actions count
 MAX_KEYWORDS = 80
+STATE_CONFLICT = 1.5
 MAX_SUBJECTS = 24
 _PROPER_PREFIX = "^"  # keywords from capitalised words carry this mark: names are stronger evidence
 
@@ -50,11 +51,33 @@ _INSTRUMENTS = frozenset({Action.SUMMONS, Action.SUBPOENA, Action.WARRANT, Actio
 _LEGAL_WORDS = re.compile(
     r"^(?:su\w*|court\w*|judge\w*|rul\w*|order\w*|law\w*|legal\w*|appeal\w*|fil\w*|subpoena\w*|summons\w*|"
     r"warrant\w*|drop\w*|withdr\w*|dismiss\w*|settle\w*|fine\w*|charge\w*|request\w*|demand\w*|decision\w*|"
-    r"govt|gov't|feds?|\w+'s)$"
+    r"govt|gov't|feds?|\w+'s|"
+    # procedure: every dispute has hearings, motions and injunctions; they say nothing about which one
+    r"hear\w*|schedul\w*|injunct\w*|trial\w*|motion\w*|evidentiar\w*|complaint\w*|plaintiff\w*|"
+    r"defendant\w*|lawyer\w*|counsel\w*|petition\w*|verdict\w*|jur(?:y|ies|or\w*)|testi\w*|judg\w*|"
+    r"argu\w*|brief\w*|proceed\w*|litigat\w*|contempt\w*|stay\w*|review\w*|final\w*)$"
 )
-_COUNTRY_NAMES = frozenset(COUNTRIES)
 # A country or its adjective ("nigeria", "nigerian", "french"): a weak name, shared by all its disputes.
-_COUNTRY_WORD = re.compile("|".join(f"(?:{rx})" for rx in COUNTRIES.values()), re.IGNORECASE)
+_COUNTRY_WORD = re.compile(
+    "|".join(f"(?:{rx})" for forms in COUNTRIES.values() for rx in forms if rx), re.IGNORECASE
+)
+
+
+_STATES = frozenset(COUNTRIES)
+_COUNTRY_FORMS = tuple(
+    (re.compile(f"(?:{rx})", re.IGNORECASE), name.lower())
+    for name, forms in COUNTRIES.items()
+    for rx in forms
+    if rx
+)
+
+
+@lru_cache(maxsize=8192)
+def _country_key(word: str) -> str | None:
+    """The country a word names or describes ("irish" -> "ireland"), else None."""
+    if not _COUNTRY_WORD.fullmatch(word):
+        return None
+    return next((key for rx, key in _COUNTRY_FORMS if rx.fullmatch(word)), None)
 
 
 def platform_key(name: str) -> str:
@@ -82,18 +105,23 @@ def keywords_of(text: ArticleText, det: Detection) -> tuple[str, ...]:
     full = f"{title}. {summary}"
     skip = {p.lower() for p in det.platforms} | {"x"}
     names: list[str] = []
+    country = _country_key
     # In a Title Case Headline every word looks like a name: only trust capitals in running text then.
     words_t = title.split()
     title_case = len(words_t) > 3 and sum(w[:1].isupper() for w in words_t) / len(words_t) > 0.6
     for m in pt.PROPER_NOUN.finditer(summary if title_case else full):
         for part in m.group(0).lower().replace("-", " ").split():
             if part not in STOPWORDS and part not in skip and len(part) > 2:
-                names.append(_PROPER_PREFIX + _stem(part))
-    words = [
-        _stem(w)
-        for w in pt.WORD.findall(full.lower())
-        if w not in STOPWORDS and w not in skip and not _LEGAL_WORDS.match(w)
-    ]
+                names.append(_PROPER_PREFIX + (country(part) or _stem(part)))
+    words: list[str] = []
+    for w in pt.WORD.findall(full.lower()):
+        if w in STOPWORDS or w in skip or _LEGAL_WORDS.match(w):
+            continue
+        place = country(w)
+        if place:  # "Irish" in a headline and "Ireland" in a summary are one name
+            names.append(_PROPER_PREFIX + place)
+        else:
+            words.append(_stem(w))
     out = list(dict.fromkeys(names))
     name_set = {n[1:] for n in out}
     out += [w for w in dict.fromkeys(words) if w not in name_set]
@@ -108,6 +136,7 @@ class Profile:
     """
 
     platforms: frozenset[str]
+    primary: str | None  # the platform named first: the party, where the others are often context
     subjects: frozenset[str]
     counterparties: frozenset[str]
     docket: str | None
@@ -120,6 +149,7 @@ class Profile:
     case_names: frozenset[str] = frozenset()  # "X v. Y" subjects
     names: frozenset[str] = frozenset()  # ^name keywords
     strong_names: frozenset[str] = frozenset()  # ^name keywords that are not a country
+    states: frozenset[str] = frozenset()  # countries among the counterparties (governments acting)
 
     @property
     def dated(self) -> bool:
@@ -140,8 +170,10 @@ def _profile(
     specific = parties - _GENERIC_PARTIES
     kw = frozenset(keywords)
     names = frozenset(k for k in kw if k[:1] == _PROPER_PREFIX)
+    names_in_order = [platform_key(p) for p in platforms if p.strip()]
     return Profile(
-        platforms=platform_keys(platforms),
+        platforms=frozenset(names_in_order),
+        primary=names_in_order[0] if names_in_order else None,
         subjects=frozenset(subjects),
         counterparties=parties,
         docket=docket.lower() if docket else None,
@@ -154,6 +186,7 @@ def _profile(
         case_names=frozenset(s for s in subjects if " v. " in s),
         names=names,
         strong_names=frozenset(k for k in names if not _COUNTRY_WORD.fullmatch(k[1:])),
+        states=parties & _STATES,
     )
 
 
@@ -211,6 +244,8 @@ def evidence_score(a: Profile, b: Profile) -> float:
     """
     if a.platforms.isdisjoint(b.platforms):
         return 0.0
+    if (a.primary and a.primary not in b.platforms) or (b.primary and b.primary not in a.platforms):
+        return 0.0  # US v. Google and Epic v. Apple (which names Google too) share a name, not a party
     same_docket = a.docket is not None and a.docket == b.docket
     shared_subjects = len(a.subjects & b.subjects)
     hard = same_docket or shared_subjects > 0
@@ -229,7 +264,11 @@ def evidence_score(a: Profile, b: Profile) -> float:
         return 0.0
     if a.case_names and b.case_names and a.case_names.isdisjoint(b.case_names):
         score -= 1.0  # "Epic v. Apple" and "FBI v. Apple" are two cases
-    if a.opponents and b.opponents and a.opponents.isdisjoint(b.opponents):
+    if a.states and b.states and a.states.isdisjoint(b.states):
+        if not hard:
+            return 0.0  # Brazil's order and Australia's order against one platform: two disputes
+        score -= STATE_CONFLICT
+    elif a.opponents and b.opponents and a.opponents.isdisjoint(b.opponents):
         score -= 0.5  # someone else entirely on the other side (a court is the venue, not a side)
     same_action = a.action is not None and a.action == b.action
     if same_action:
@@ -278,6 +317,8 @@ def find_case(
         s = evidence_score(article, known or case_profile(case))
         if s > best_score + 1e-9:
             best, best_score = case, s
+    if best is not None:
+        logger.debug("%r joins %s (score %.2f)", text.title[:60], best.id, best_score)
     return best
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.detect import lexicons as lx
 from bot.detect import patterns as pt
 from bot.models import Stage
 
@@ -72,16 +73,35 @@ def ordered_unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def _left_edge_ok(text: str, start: int) -> bool:
+    before = text[start - 1] if start else " "
+    return not (before.isalnum() or before in "_-")
+
+
+def _country_is_party(text: str, m: re.Match[str], *, adjective: bool) -> bool:
+    """Whether a country mention names a government in the dispute (see ``lexicons.COUNTRIES``)."""
+    if pt.COUNTRY_DESCRIPTOR_AFTER.match(text, m.end()):
+        return False
+    if adjective:
+        return bool(pt.COUNTRY_ORGAN_AFTER.match(text, m.end()))
+    return not (m.start() == 0 and pt.JURISDICTION_TAG_AFTER.match(text, m.end()))
+
+
 def find_counterparties(text: str) -> tuple[str, ...]:
-    hits: list[tuple[int, str]] = []
-    for name, rx in pt.COUNTERPARTIES + pt.COUNTRIES:
+    """Agencies, courts, companies and governments on the other side, in order of first mention."""
+    hits: dict[str, int] = {}
+    for name, rx in pt.COUNTERPARTIES:
         for m in rx.finditer(text):
-            before = text[m.start() - 1] if m.start() else " "
-            if not (before.isalnum() or before in "_-"):
-                hits.append((m.start(), name))
+            if _left_edge_ok(text, m.start()):
+                hits.setdefault(name, m.start())
                 break
-    hits.sort()
-    return ordered_unique([n for _, n in hits])
+    for countries, adjective in ((pt.COUNTRY_NOUNS, False), (pt.COUNTRY_ADJECTIVES, True)):
+        for name, rx in countries:
+            for m in rx.finditer(text):
+                if _left_edge_ok(text, m.start()) and _country_is_party(text, m, adjective=adjective):
+                    hits[name] = min(hits.get(name, m.start()), m.start())
+                    break
+    return ordered_unique([n for n, _ in sorted(hits.items(), key=lambda kv: kv[1])])
 
 
 def find_court(text: str) -> str | None:
@@ -100,7 +120,8 @@ def _party_key(name: str, *, last: bool) -> str:
     if name in {"United States", "U.S."} or name.endswith((" United States", " U.S.")):
         return "us"
     words = name.split()
-    return (words[-1] if last else words[0]).lower()
+    key = (words[-1] if last else words[0]).lower()
+    return lx.OFFICEHOLDERS.get(key, key)
 
 
 def find_subjects(text: str, docket: str | None) -> tuple[str, ...]:

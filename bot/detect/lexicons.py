@@ -167,40 +167,87 @@ COUNTERPARTY_ALIASES: dict[str, str] = {
     "Cambridge Analytica": r"Cambridge Analytica",
 }
 
-# Countries and their demonyms: governments acting against platforms ("Nigeria suspends Twitter").
-COUNTRIES: dict[str, str] = {
-    "Nigeria": r"Nigeria(?:n)?",
-    "Brazil": r"Brazil(?:ian)?",
-    "India": r"India(?:n)?",
-    "Russia": r"Russia(?:n)?",
-    "China": r"China|Chinese",
-    "Turkey": r"Turkey|Turkish|Türkiye",
-    "Australia": r"Australia(?:n)?",
-    "France": r"France|French",
-    "Germany": r"Germany|German",
-    "UK": r"UK|U\.K\.|Britain|British",
-    "Canada": r"Canada|Canadian",
-    "Pakistan": r"Pakistan(?:i)?",
-    "Indonesia": r"Indonesia(?:n)?",
-    "Vietnam": r"Vietnam(?:ese)?",
-    "Iran": r"Iran(?:ian)?",
-    "Uganda": r"Uganda(?:n)?",
-    "Ethiopia": r"Ethiopia(?:n)?",
-    "Kenya": r"Kenya(?:n)?",
-    "South Korea": r"South Korea(?:n)?|Korea Fair",
-    "Japan": r"Japan(?:ese)?",
-    "Ireland": r"Irish|Ireland",
-    "Italy": r"Italy|Italian",
-    "Spain": r"Spain|Spanish",
-    "Netherlands": r"Netherlands|Dutch",
-    "Venezuela": r"Venezuela(?:n)?",
-    "Bangladesh": r"Bangladesh(?:i)?",
-    "Sri Lanka": r"Sri Lanka(?:n)?",
-    "Montana": r"Montana",
-    "Texas": r"Texas",
-    "Utah": r"Utah",
-    "Arkansas": r"Arkansas",
+# Countries: (noun, adjective) patterns. The noun names a government acting against a platform ("Nigeria
+# suspends Twitter"); the adjective only does when an organ of state follows ("the Brazilian Supreme
+# Court", "Irish data protection regulator"), otherwise it describes a person, place or thing ("an
+# Indian-American judge", "Irish email data") and is no party to the dispute.
+COUNTRIES: dict[str, tuple[str, str | None]] = {
+    "Nigeria": (r"Nigeria", r"Nigerian"),
+    "Brazil": (r"Brazil", r"Brazilian"),
+    "India": (r"India", r"Indian"),
+    "Russia": (r"Russia", r"Russian"),
+    "China": (r"China", r"Chinese"),
+    "Turkey": (r"Turkey|Türkiye", r"Turkish"),
+    "Australia": (r"Australia", r"Australian"),
+    "France": (r"France", r"French"),
+    "Germany": (r"Germany", r"German"),
+    "UK": (r"UK|U\.K\.|Britain|United Kingdom", r"British"),
+    "Canada": (r"Canada", r"Canadian"),
+    "Pakistan": (r"Pakistan", r"Pakistani"),
+    "Indonesia": (r"Indonesia", r"Indonesian"),
+    "Vietnam": (r"Vietnam", r"Vietnamese"),
+    "Iran": (r"Iran", r"Iranian"),
+    "Uganda": (r"Uganda", r"Ugandan"),
+    "Ethiopia": (r"Ethiopia", r"Ethiopian"),
+    "Kenya": (r"Kenya", r"Kenyan"),
+    "South Korea": (r"South Korea|Korea Fair", r"South Korean"),
+    "Japan": (r"Japan", r"Japanese"),
+    "Ireland": (r"Ireland", r"Irish"),
+    "Italy": (r"Italy", r"Italian"),
+    "Spain": (r"Spain", r"Spanish"),
+    "Netherlands": (r"Netherlands", r"Dutch"),
+    "Venezuela": (r"Venezuela", r"Venezuelan"),
+    "Bangladesh": (r"Bangladesh", r"Bangladeshi"),
+    "Sri Lanka": (r"Sri Lanka", r"Sri Lankan"),
+    "Egypt": (r"Egypt", r"Egyptian"),
+    "Thailand": (r"Thailand", r"Thai"),
+    "Malaysia": (r"Malaysia", r"Malaysian"),
+    "Philippines": (r"Philippines", r"Philippine|Filipino"),
+    "Singapore": (r"Singapore", r"Singaporean"),
+    "Poland": (r"Poland", r"Polish"),
+    "Belgium": (r"Belgium", r"Belgian"),
+    "Sweden": (r"Sweden", r"Swedish"),
+    "Norway": (r"Norway", r"Norwegian"),
+    "Denmark": (r"Denmark", r"Danish"),
+    "South Africa": (r"South Africa", r"South African"),
+    "Mexico": (r"Mexico", r"Mexican"),
+    "Argentina": (r"Argentina", r"Argentine|Argentinian"),
+    "Tanzania": (r"Tanzania", r"Tanzanian"),
+    "Nepal": (r"Nepal", r"Nepalese|Nepali"),
+    "Kazakhstan": (r"Kazakhstan", r"Kazakh"),
+    "Belarus": (r"Belarus", r"Belarusian"),
+    "Ukraine": (r"Ukraine", r"Ukrainian"),
+    "Israel": (r"Israel", r"Israeli"),
+    "Saudi Arabia": (r"Saudi Arabia", r"Saudi"),
+    "New Zealand": (r"New Zealand", None),
+    "Montana": (r"Montana", None),
+    "Texas": (r"Texas", None),
+    "Utah": (r"Utah", None),
+    "Arkansas": (r"Arkansas", None),
 }
+# Public officers sued in their official capacity: their successor takes their place in the caption
+# (Fed. R. Civ. P. 25(d)), so "Twitter v. Holder" becomes "Twitter v. Barr" without becoming a new case.
+# Surname -> office; only used inside case names ("X v. Surname").
+OFFICEHOLDERS: dict[str, str] = {
+    **dict.fromkeys(
+        ("ashcroft", "gonzales", "mukasey", "holder", "lynch", "sessions", "whitaker", "barr", "rosen",
+         "garland", "bondi"),
+        "attorney general",
+    ),
+    **dict.fromkeys(
+        ("chertoff", "napolitano", "nielsen", "mcaleenan", "wolf", "mayorkas", "noem"),
+        "homeland security secretary",
+    ),
+}
+
+# What follows a country adjective when it names the state acting: "the Indian government", "a Turkish
+# court", "French data protection authority" (up to two words may come between).
+COUNTRY_ORGANS = (
+    r"government|govt|ministry|minister|regulators?|authorit(?:y|ies)|courts?|judges?|president|"
+    r"parliament|lawmakers|legislators|commissioner|commission|prosecutors?|police|agency|watchdog|officials|"
+    r"federal|supreme|high court|telecom\w*|communications|competition|data protection|privacy|"
+    r"DPC|CNIL|tax|antitrust|attorney|justice|administration|junta|military|censors?"
+)
 
 # --- legal vocabulary ---------------------------------------------------------------------------------
 # (regex, action, weight). Case-insensitive. Weight: 3 = unmistakable legal action, 2 = legal process,

@@ -118,14 +118,18 @@ COUNTERPARTIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     # no lookbehind here: it defeats the regex engine's literal scan; the left edge is checked in code
     (name, re.compile(r"(?:" + alias + r")(?![\w-])")) for name, alias in lx.COUNTERPARTY_ALIASES.items()
 )
-COUNTRIES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(r"(?:" + alias + r")(?!\w)")) for name, alias in lx.COUNTRIES.items()
+COUNTRY_NOUNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(r"(?:" + noun + r")(?!\w)")) for name, (noun, _) in lx.COUNTRIES.items()
 )
-COUNTRY_GOV = re.compile(
-    r"\b(?:government|ministry|regulator|authorities|court|judge|president|parliament|commissioner|"
-    r"prosecutors?|police|agency|state|federal)\b",
-    _I,
+COUNTRY_ADJECTIVES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(r"(?:" + adj + r")(?!\w)")) for name, (_, adj) in lx.COUNTRIES.items() if adj
 )
+# A country adjective names the state only when an organ of state follows within two words.
+COUNTRY_ORGAN_AFTER = re.compile(r"(?:'s)? (?:[\w.'-]+ ){0,2}?(?:" + lx.COUNTRY_ORGANS + r")\b", _I)
+# "Indian-American", "Irish-born", "British American": a person's background, not a government.
+COUNTRY_DESCRIPTOR_AFTER = re.compile(r"-|\s(?:American|born|origin|descent|national|citizens?)\b", _I)
+# "Ireland: ..." opening a headline is a jurisdiction tag of legal news sites, not a party.
+JURISDICTION_TAG_AFTER = re.compile(r"\s?:")
 
 # --- extraction ---------------------------------------------------------------------------------------
 DOCKET = re.compile(

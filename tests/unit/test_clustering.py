@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.cases.clustering import absorb, find_case, open_case, platform_keys
+from bot.cases.clustering import (
+    MATCH_THRESHOLD,
+    Profile,
+    absorb,
+    article_profile,
+    evidence_score,
+    find_case,
+    keywords_of,
+    open_case,
+    platform_keys,
+)
 from bot.detect.detector import detect
-from bot.models import ArticleText, Case
+from bot.models import Action, ArticleText, Case, Detection, Stage
 
 
 def _t(title: str, summary: str, day: str | None) -> ArticleText:
@@ -100,3 +110,73 @@ def test_absorb_is_deterministic_and_unions_fields() -> None:
     assert c1.article_count == 2 and c1.updated_at == at
     assert c1.court == "Western District of Washington"
     assert len(c1.keywords) <= 80
+
+
+# --- who is a party, and what two reports must share -------------------------------------------------
+
+
+def _parties(title: str, summary: str = "") -> tuple[str, ...]:
+    return detect(ArticleText(title, summary, "https://example.org/a", None)).counterparties
+
+
+def test_country_adjective_is_a_party_only_before_an_organ_of_state() -> None:
+    assert "Brazil" in _parties("The Brazilian Supreme Court orders X suspended nationwide")
+    assert "Turkey" in _parties("Turkish court orders access to Twitter blocked")
+    assert "Nigeria" in _parties("Nigeria suspends Twitter indefinitely")
+    assert "India" not in _parties("Indian-American judge rules Google broke antitrust law")
+    assert "Ireland" not in _parties("Microsoft wins appeal over Irish email data sought by US warrant")
+    assert "UK" not in _parties("British comedian sues YouTube over removed videos")
+
+
+def test_jurisdiction_tag_opening_a_headline_is_not_a_party() -> None:
+    assert "Ireland" not in _parties("Ireland: The Microsoft Warrant Case And US Search Warrants")
+    assert "Ireland" in _parties("Ireland fines TikTok over children's data in court filing")
+
+
+def test_official_capacity_defendant_keeps_one_case_name() -> None:
+    """Twitter v. Holder became Twitter v. Barr when the Attorney General changed: one case."""
+    a = detect(ArticleText("Twitter v. Holder", "Twitter's lawsuit over national security letter reporting.",
+                           "https://example.org/h", None))
+    b = detect(ArticleText("Twitter, Inc. v. Barr", "The court ruled in Twitter's suit over surveillance "
+                           "reporting.", "https://example.org/b", None))
+    assert {s for s in a.subjects if " v. " in s} == {s for s in b.subjects if " v. " in s} != set()
+
+
+def test_country_name_and_adjective_are_one_keyword() -> None:
+    text = ArticleText("Microsoft fights warrant for Irish emails",
+                       "Prosecutors want emails stored in Ireland.", "https://example.org/i", None)
+    det = detect(text)
+    kws = keywords_of(text, det)
+    assert "^ireland" in kws and "irish" not in kws and "^irish" not in kws
+
+
+def test_procedure_words_are_not_evidence() -> None:
+    text = ArticleText("Judge schedules evidentiary hearing on injunction in Apple case",
+                       "The motion for contempt will be heard at trial.", "https://example.org/p", None)
+    kws = keywords_of(text, detect(text))
+    assert not {"hear", "schedul", "evidentiary", "injunction", "motion", "contempt", "trial"} & set(kws)
+
+
+def _profile(platforms: tuple[str, ...], parties: tuple[str, ...], words: tuple[str, ...]) -> Profile:
+    det = Detection(relevant=True, score=0.9, platforms=platforms, counterparties=parties,
+                    action=Action.COURT_ORDER, stage=Stage.RULING)
+    day = datetime(2024, 5, 1, tzinfo=UTC)
+    return article_profile(ArticleText("t", "s", None, day), det, words)
+
+
+def test_two_countries_acting_against_one_platform_are_two_disputes() -> None:
+    words = ("^musk", "^elon", "suspension", "platform", "video", "remove")
+    brazil = _profile(("X",), ("Brazil", "Brazil Supreme Court"), words)
+    australia = _profile(("X",), ("Australia", "eSafety Commissioner"), words)
+    assert evidence_score(brazil, brazil) > MATCH_THRESHOLD
+    assert evidence_score(brazil, australia) < MATCH_THRESHOLD
+
+
+def test_a_platform_named_in_passing_does_not_join_its_disputes() -> None:
+    """An Epic v. Apple report that mentions Google is no evidence about US v. Google."""
+    words = ("^epic", "monopoly", "store", "search", "default", "payment")
+    epic_apple = _profile(("Apple", "Google"), ("Epic Games",), words)
+    us_google = _profile(("Google",), ("Epic Games",), words)
+    epic_google = _profile(("Google", "Apple"), ("Epic Games",), words)
+    assert evidence_score(epic_apple, us_google) == 0.0
+    assert evidence_score(epic_google, us_google) > MATCH_THRESHOLD
