@@ -20,7 +20,7 @@ from functools import lru_cache
 from bot.cases.titles import make_title
 from bot.detect import patterns as pt
 from bot.detect.extract import normalize
-from bot.detect.lexicons import COUNTRIES, STOPWORDS
+from bot.detect.lexicons import COUNTRIES, PARTY_STATES, STOPWORDS
 from bot.models import Action, ArticleText, Case, Detection, Stage
 
 logger = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def _profile(
         case_names=frozenset(s for s in subjects if " v. " in s),
         names=names,
         strong_names=frozenset(k for k in names if not _COUNTRY_WORD.fullmatch(k[1:])),
-        states=parties & _STATES,
+        states=(parties & _STATES) | {PARTY_STATES[p] for p in parties if p in PARTY_STATES},
     )
 
 

@@ -225,6 +225,20 @@ COUNTRIES: dict[str, tuple[str, str | None]] = {
     "Utah": (r"Utah", None),
     "Arkansas": (r"Arkansas", None),
 }
+# The state a foreign authority acts for: an eSafety order and a Brazilian court order against one
+# platform are two disputes even when neither report names the country.
+PARTY_STATES: dict[str, str] = {
+    "CMA": "UK", "Ofcom": "UK", "ICO": "UK",
+    "Irish DPC": "Ireland",
+    "CNIL": "France", "Paris prosecutor": "France",
+    "eSafety Commissioner": "Australia", "ACCC": "Australia", "Federal Court of Australia": "Australia",
+    "Competition Commission of India": "India",
+    "KFTC": "South Korea",
+    "Anatel": "Brazil", "Alexandre de Moraes": "Brazil", "Brazil Supreme Court": "Brazil",
+    "Roskomnadzor": "Russia",
+    "NITDA": "Nigeria",
+}
+
 # Public officers sued in their official capacity: their successor takes their place in the caption
 # (Fed. R. Civ. P. 25(d)), so "Twitter v. Holder" becomes "Twitter v. Barr" without becoming a new case.
 # Surname -> office; only used inside case names ("X v. Surname").

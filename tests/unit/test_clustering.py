@@ -180,3 +180,12 @@ def test_a_platform_named_in_passing_does_not_join_its_disputes() -> None:
     epic_google = _profile(("Google", "Apple"), ("Epic Games",), words)
     assert evidence_score(epic_apple, us_google) == 0.0
     assert evidence_score(epic_google, us_google) > MATCH_THRESHOLD
+
+
+def test_a_foreign_authority_stands_for_its_state() -> None:
+    """eSafety (Australia) and Brazil's Supreme Court act for different states, named or not."""
+    words = ("^musk", "^elon", "suspension", "platform", "video", "remove")
+    brazil = _profile(("X",), ("Brazil Supreme Court",), words)
+    esafety = _profile(("X",), ("eSafety Commissioner",), words)
+    assert brazil.states == {"Brazil"} and esafety.states == {"Australia"}
+    assert evidence_score(brazil, esafety) < MATCH_THRESHOLD
