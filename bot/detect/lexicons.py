@@ -108,6 +108,11 @@ X_PLATFORM_CONTEXT: tuple[str, ...] = (
     r"\b(?:social(?:[- ]media)?|social network(?:ing)?|media|messaging|micro-?blogging)\s+"
     r"(?:platform|site|network|service|company|giant|app)?\s*X\b",
     r"\bplatform\s+X\b",
+    # listed with other platforms: "investigation into X, Meta and TikTok", "TikTok and X"
+    r"\bX,?\s+(?:and\s+)?(?:Meta|Facebook|Instagram|TikTok|YouTube|Google|Snap(?:chat)?|Telegram|Reddit|"
+    r"Discord|Bluesky|Threads)\b",
+    r"\b(?:Meta|Facebook|Instagram|TikTok|YouTube|Google|Snap(?:chat)?|Telegram|Reddit|Discord|Bluesky|"
+    r"Threads)(?:,|\s+and|\s+or)\s+X\b(?![-–])",
     r"\bthe\s+X\s+(?:social|platform|app|network)\b",
     r"\bX['’]s\b",
     r"\bX\s+(?:owner|CEO|users?|accounts?|posts?|platform)\b",

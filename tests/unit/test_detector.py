@@ -68,6 +68,13 @@ def test_x_needs_context() -> None:
     assert "X" not in _d("Apple ships OS X update", "A judge ruled on OS X trademarks in court.").platforms
 
 
+def test_x_listed_with_other_platforms_is_the_platform() -> None:
+    assert "X" in _d("Prosecutors open investigation into X, Meta and TikTok", "").platforms
+    assert "X" in _d("Regulator fines TikTok and X over illegal content", "").platforms
+    assert "X" not in _d("Generation X, Meta users and TikTok fans differ on privacy", "").platforms
+    assert "X" not in _d("Malcolm X and TikTok: a documentary is banned", "").platforms
+
+
 def test_docket_and_court_extraction() -> None:
     d = _d(
         "Platform fights subpoena",
