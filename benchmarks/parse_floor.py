@@ -5,8 +5,9 @@
 Bodies are the N virtual feeds of the ingest benchmark, already in memory: the floor is parsing only
 (no HTTP, no storage). Measured with feedparser's defaults and with ``sanitize_html=False,
 resolve_relative_uris=False`` (casewatch renders plain text, so it needs neither), in 1 and 2 processes;
-then casewatch's own ``parse_bytes`` (defuse + feedparser + normalise) in 2 processes, and casewatch's
-full first poll of the same feeds over HTTP. The ratio to watch is that last one against the best floor.
+then casewatch's own ``parse_bytes`` (defuse + stdlib fast path or feedparser + normalise) in 2
+processes, the same with the fast path switched off (feedparser for every body), and casewatch's full
+first poll of the same feeds over HTTP. The ratio to watch is that last one against the best floor.
 """
 
 from __future__ import annotations
@@ -50,9 +51,13 @@ def _parse_range(mode: str, start: int, stop: int, step: int) -> int:
 
     from bot.feeds.parser import FeedParseError, parse_bytes
 
+    if mode == "casewatch_nofast":
+        import bot.feeds.parser as parser_module
+
+        parser_module.parse_fast = lambda data, url=None: None  # type: ignore[assignment]
     items = 0
     for body in _bodies[start:stop:step]:
-        if mode == "casewatch":
+        if mode.startswith("casewatch"):
             with contextlib.suppress(FeedParseError):
                 items += len(parse_bytes(body).entries)
         else:
@@ -91,6 +96,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("feedparser no sanitise/resolve", "fast", 1),
         ("feedparser no sanitise/resolve", "fast", 2),
         ("casewatch parse_bytes (defuse+parse+normalise)", "casewatch", 2),
+        ("casewatch parse_bytes, fast path off (feedparser only)", "casewatch_nofast", 2),
     ]
     rows: list[list[Any]] = []
     floors: dict[str, dict[str, float]] = {}

@@ -23,6 +23,7 @@ from typing import Any
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
+from bot.feeds.fastparse import parse_fast
 from bot.feeds.normalize import bozo_reason, normalize
 from bot.models import ParsedFeed
 
@@ -176,6 +177,10 @@ def parse_bytes(body: bytes, url: str | None = None) -> ParsedFeed:
         # Convert to UTF-8 first (as feedparser does) so the DOCTYPE can be found in any encoding.
         encoding_result: dict[str, Any] = {}
         data = defuse_prolog(convert_to_utf8(headers, body, encoding_result))
+        if encoding_result.get("encoding") and not encoding_result.get("bozo"):
+            fast = parse_fast(data, url)  # None: not sure it matches feedparser, so ask feedparser
+            if fast is not None:
+                return fast
         parsed = feedparser.parse(
             io.BytesIO(data),  # never the bytes themselves: feedparser would try them as a file path
             sanitize_html=False,
