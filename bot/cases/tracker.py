@@ -6,9 +6,12 @@ reads what they need and writes what they decide. It runs inside the caller's tr
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from bot.cases.clustering import absorb, case_profiles, find_case, open_case, platform_keys
 from bot.cases.merge import merge_plan
@@ -18,6 +21,7 @@ from bot.ports import Store
 from bot.summarize import summarize_case
 
 CANDIDATE_LIMIT = 200
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -59,15 +63,26 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         touched = list(dict.fromkeys([case.id, merged.id, *(c.id for c in absorbed)]))
         log.info("case %s absorbed %s", merged.id, ", ".join(i for i in touched if i != merged.id))
         case, is_new = merged, False
-    old_events = [e for cid in touched for e in await store.cases.events(cid)]
+    # Only needed to tell which events are new, and a new case announces none. The reads are independent,
+    # so they are issued together (one storage round trip instead of one per case).
+    old_events = (
+        []
+        if is_new
+        else [e for evs in await _gather(store.cases.events(cid) for cid in touched) for e in evs]
+    )
     # The detection must point at the case before observations are read, and the case row must exist first.
-    await store.cases.save(case, platform_keys(case.platforms))
+    # A stored candidate's row already exists, and the final save below rewrites every column of it.
+    if case.id not in {c.id for c in candidates}:
+        await store.cases.save(case, platform_keys(case.platforms))
     for gone_id in touched:
         if gone_id != case.id:
             await store.cases.merge_into(case.id, gone_id)
     await store.articles.save_detection(article.id, det, case.id)
 
-    status, events = derive_status(case.id, await store.cases.observations(case.id))
+    observations, members = await asyncio.gather(
+        store.cases.observations(case.id), store.articles.for_case(case.id)
+    )
+    status, events = derive_status(case.id, observations)
     event_ids = await store.cases.replace_events(case.id, events)
     identity = _event_identity if len(touched) == 1 else _merged_event_identity
     known = {identity(e) for e in old_events}
@@ -76,7 +91,6 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
     if is_new:
         new_pairs = []
 
-    members = await store.articles.for_case(case.id)
     case = replace(case, status=status, article_count=len(members))
     case = replace(case, summary=summarize_case(case, [article_text(a) for a in members], events))
     await store.cases.save(case, platform_keys(case.platforms))
@@ -90,3 +104,8 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         events=tuple(e for e, _ in new_pairs),
     )
     return change, tuple(i for _, i in new_pairs)
+
+
+async def _gather(reads: Iterable[Awaitable[T]]) -> list[T]:
+    """Independent reads issued together: the store queues them at once instead of one after another."""
+    return list(await asyncio.gather(*reads))

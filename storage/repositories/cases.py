@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import aiosqlite
+
 from bot.clock import from_iso, to_iso, utcnow
 from bot.models import Case, CaseEvent, Observation, Stage
+from storage.case_cache import DecodedCaseCache
 from storage.codec import case_from_row, dumps, event_from_row
 from storage.database import Database
 from storage.repositories.articles import fts_query
 
+Statement = tuple[str, Sequence[Any] | dict[str, Any]]
+
+
+async def pipeline(conn: aiosqlite.Connection, statements: Sequence[Statement]) -> list[aiosqlite.Cursor]:
+    """Run ``statements`` in order, queued together: one event-loop round trip instead of one each.
+
+    aiosqlite executes a connection's calls one by one, first in first out, on its own thread, so the
+    order is the order given. Every statement runs even if an earlier one fails (the first error is
+    raised afterwards): only use it inside a transaction, which then rolls back all of them.
+    """
+    results = await asyncio.gather(
+        *(conn.execute(sql, params) for sql, params in statements), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
+
 
 class CaseRepository:
-    """Writes here run inside ``Database.transaction()``."""
+    """Writes here run inside ``Database.transaction()``.
+
+    Grouping runs for every relevant article, so its reads take one round trip each
+    (``execute_fetchall``) and its multi-statement writes are pipelined; candidate rows are decoded
+    through a per-connection :class:`DecodedCaseCache` validated against the full row just read.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.decoded = DecodedCaseCache()
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        return list(await self.db.conn.execute_fetchall(sql, params))
 
     async def get(self, case_id: str) -> Case | None:
-        row = await self.db.fetchone("SELECT * FROM cases WHERE id = ?", (case_id,))
-        return case_from_row(row) if row else None
+        rows = await self._rows("SELECT * FROM cases WHERE id = ?", (case_id,))
+        return case_from_row(rows[0]) if rows else None
 
     async def candidates(self, platform_keys: Iterable[str], limit: int = 200) -> list[Case]:
         """Cases sharing a platform, most recently updated first (the grouping shortlist).
@@ -30,23 +61,38 @@ class CaseRepository:
         keys = sorted(set(platform_keys))
         if not keys:
             return []
+        decoded = self.decoded.case
+        if len(keys) == 1:
+            # Most articles name one platform: the same walk and the case rows in one statement. Ties on
+            # updated_at keep the walk's index order (rowid descending), which the shortlist kept before.
+            rows = await self._rows(
+                "SELECT c.* FROM (SELECT case_id, updated_at, rowid AS r FROM case_platforms "
+                "WHERE platform_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?) p "
+                "JOIN cases c ON c.id = p.case_id ORDER BY p.updated_at DESC, p.r DESC",
+                (keys[0], limit),
+            )
+            return [decoded(r) for r in rows]
         recent: dict[str, str] = {}
-        for key in keys:
-            for case_id, updated in await self.db.fetchall(
-                "SELECT case_id, updated_at FROM case_platforms WHERE platform_key = ? "
-                "ORDER BY updated_at DESC LIMIT ?",
-                (key, limit),
-            ):
+        per_key = await asyncio.gather(
+            *(
+                self._rows(
+                    "SELECT case_id, updated_at FROM case_platforms WHERE platform_key = ? "
+                    "ORDER BY updated_at DESC LIMIT ?",
+                    (key, limit),
+                )
+                for key in keys
+            )
+        )
+        for rows in per_key:
+            for case_id, updated in rows:
                 if updated and (case_id not in recent or updated > recent[case_id]):
                     recent[case_id] = updated
                 recent.setdefault(case_id, updated or "")
         chosen = sorted(recent, key=lambda cid: recent[cid], reverse=True)[:limit]
         if not chosen:
             return []
-        rows = await self.db.fetchall(
-            f"SELECT * FROM cases WHERE id IN ({','.join('?' * len(chosen))})", chosen
-        )
-        by_id = {r["id"]: case_from_row(r) for r in rows}
+        rows = await self._rows(f"SELECT * FROM cases WHERE id IN ({','.join('?' * len(chosen))})", chosen)
+        by_id = {r["id"]: decoded(r) for r in rows}
         return [by_id[cid] for cid in chosen if cid in by_id]
 
     async def save(self, case: Case, platform_keys: Iterable[str]) -> None:
@@ -69,18 +115,27 @@ class CaseRepository:
         cols = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
         updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
-        conn = self.db.conn
-        await conn.execute(
-            f"INSERT INTO cases ({cols}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}", values
-        )
-        await conn.execute("DELETE FROM case_platforms WHERE case_id = ?", (case.id,))
-        await conn.executemany(
-            "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES (?, ?, ?)",
-            [(case.id, key, to_iso(case.updated_at)) for key in sorted(set(platform_keys))],
+        updated_at = to_iso(case.updated_at)
+        await pipeline(
+            self.db.conn,
+            [
+                (
+                    f"INSERT INTO cases ({cols}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}",
+                    values,
+                ),
+                ("DELETE FROM case_platforms WHERE case_id = ?", (case.id,)),
+                *(
+                    (
+                        "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES (?, ?, ?)",
+                        (case.id, key, updated_at),
+                    )
+                    for key in sorted(set(platform_keys))
+                ),
+            ],
         )
 
     async def observations(self, case_id: str) -> list[Observation]:
-        rows = await self.db.fetchall(
+        rows = await self._rows(
             "SELECT a.id, d.stage, a.published, a.fetched_at, a.url FROM detections d "
             "JOIN articles a ON a.id = d.article_id WHERE d.case_id = ? AND d.stage IS NOT NULL ORDER BY a.id",
             (case_id,),
@@ -100,9 +155,7 @@ class CaseRepository:
         return [event for _, event in await self.event_rows(case_id)]
 
     async def event_rows(self, case_id: str) -> list[tuple[int, CaseEvent]]:
-        rows = await self.db.fetchall(
-            "SELECT * FROM case_events WHERE case_id = ? ORDER BY at, id", (case_id,)
-        )
+        rows = await self._rows("SELECT * FROM case_events WHERE case_id = ? ORDER BY at, id", (case_id,))
         return [(r["id"], event_from_row(r)) for r in rows]
 
     async def replace_events(self, case_id: str, events: Sequence[CaseEvent]) -> list[int]:
@@ -111,33 +164,37 @@ class CaseRepository:
         Returns the ids of ``events`` in order."""
         existing = await self.event_rows(case_id)
         by_identity = {_identity(e): row_id for row_id, e in existing}
-        keep: set[int] = set()
-        ids: list[int] = []
-        conn = self.db.conn
         now = to_iso(utcnow())
+        ids: list[int | None] = []
+        inserts: list[Statement] = []
         for event in events:
             row_id = by_identity.pop(_identity(event), None)
-            if row_id is None:
-                async with conn.execute(
-                    "INSERT INTO case_events (case_id, from_status, to_status, at, article_id, url, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        case_id,
-                        event.from_status.value if event.from_status else None,
-                        event.to_status.value,
-                        to_iso(event.at),
-                        event.article_id,
-                        event.url,
-                        now,
-                    ),
-                ) as cur:
-                    row_id = int(cur.lastrowid)  # type: ignore[arg-type]
-            keep.add(row_id)
             ids.append(row_id)
+            if row_id is None:
+                inserts.append(
+                    (
+                        "INSERT INTO case_events (case_id, from_status, to_status, at, article_id, url, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            case_id,
+                            event.from_status.value if event.from_status else None,
+                            event.to_status.value,
+                            to_iso(event.at),
+                            event.article_id,
+                            event.url,
+                            now,
+                        ),
+                    )
+                )
+        keep = {row_id for row_id in ids if row_id is not None}
         stale = [row_id for row_id, _ in existing if row_id not in keep]
+        statements = list(inserts)
         if stale:
-            await conn.execute(f"DELETE FROM case_events WHERE id IN ({','.join('?' * len(stale))})", stale)
-        return ids
+            statements.append((f"DELETE FROM case_events WHERE id IN ({','.join('?' * len(stale))})", stale))
+        if not statements:
+            return [row_id for row_id in ids if row_id is not None]
+        cursors = iter(await pipeline(self.db.conn, statements))
+        return [row_id if row_id is not None else int(next(cursors).lastrowid) for row_id in ids]  # type: ignore[arg-type]
 
     async def merge_into(self, kept_id: str, gone_id: str) -> None:
         """Move everything of case ``gone_id`` to ``kept_id`` and delete it (inside a transaction).
@@ -148,29 +205,32 @@ class CaseRepository:
         """
         if kept_id == gone_id:
             return
-        conn = self.db.conn
-        await conn.execute("UPDATE detections SET case_id = ? WHERE case_id = ?", (kept_id, gone_id))
-        # UNIQUE does not catch these duplicates (platform_key is NULL), so drop them explicitly.
-        await conn.execute(
-            "DELETE FROM subscriptions WHERE case_id = ? AND EXISTS (SELECT 1 FROM subscriptions k "
-            "WHERE k.case_id = ? AND k.target_kind = subscriptions.target_kind "
-            "AND k.target_id = subscriptions.target_id)",
-            (gone_id, kept_id),
+        await pipeline(
+            self.db.conn,
+            [
+                ("UPDATE detections SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
+                # UNIQUE does not catch these duplicates (platform_key is NULL), so drop them explicitly.
+                (
+                    "DELETE FROM subscriptions WHERE case_id = ? AND EXISTS (SELECT 1 FROM subscriptions k "
+                    "WHERE k.case_id = ? AND k.target_kind = subscriptions.target_kind "
+                    "AND k.target_id = subscriptions.target_id)",
+                    (gone_id, kept_id),
+                ),
+                ("UPDATE subscriptions SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
+                ("UPDATE OR IGNORE case_cards SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
+                ("DELETE FROM case_cards WHERE case_id = ?", (gone_id,)),
+                ("UPDATE deliveries SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
+                ("DELETE FROM case_events WHERE case_id = ?", (gone_id,)),
+                ("DELETE FROM case_platforms WHERE case_id = ?", (gone_id,)),
+                ("DELETE FROM cases WHERE id = ?", (gone_id,)),
+            ],
         )
-        await conn.execute("UPDATE subscriptions SET case_id = ? WHERE case_id = ?", (kept_id, gone_id))
-        await conn.execute(
-            "UPDATE OR IGNORE case_cards SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)
-        )
-        await conn.execute("DELETE FROM case_cards WHERE case_id = ?", (gone_id,))
-        await conn.execute("UPDATE deliveries SET case_id = ? WHERE case_id = ?", (kept_id, gone_id))
-        await conn.execute("DELETE FROM case_events WHERE case_id = ?", (gone_id,))
-        await conn.execute("DELETE FROM case_platforms WHERE case_id = ?", (gone_id,))
-        await conn.execute("DELETE FROM cases WHERE id = ?", (gone_id,))
 
     async def delete_all(self) -> None:
         """Forget every case (reprocessing rebuilds them); articles and detections stay."""
         await self.db.conn.execute("UPDATE detections SET case_id = NULL")
         await self.db.conn.execute("DELETE FROM cases")
+        self.decoded.forget()
 
     async def search(self, query: str, limit: int = 25, *, prefix: bool = True) -> list[Case]:
         """Full-text search ranked by bm25 (``/case search``); the last word may be a prefix."""

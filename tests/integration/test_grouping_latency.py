@@ -1,0 +1,199 @@
+"""The grouping fast path against a real SQLite file: cached candidates are never stale, pipelined writes
+keep their order and roll back together, and tracking with a warm cache stores exactly what a cold one does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cases.clustering import platform_keys
+from bot.cases.tracker import track
+from bot.detect.detector import detect
+from bot.models import Action, Article, ArticleText, Case, Entry, Stage
+from storage.repositories.cases import pipeline
+from storage.store import SqliteStore
+
+NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+
+def _case(case_id: str, days: int, **changes: object) -> Case:
+    case = Case(
+        id=case_id,
+        title=f"Reddit subpoena {case_id}",
+        status=Stage.DEMAND,
+        action=Action.SUBPOENA,
+        platforms=("Reddit",),
+        counterparties=("Oregon Consumer Protection Board",),
+        keywords=("^oregon", "critic", case_id),
+        opened_at=NOW - timedelta(days=days),
+        updated_at=NOW - timedelta(days=days),
+        article_count=1,
+    )
+    return replace(case, **changes)  # type: ignore[arg-type]
+
+
+async def _save(store: SqliteStore, *cases: Case) -> None:
+    async with store.transaction():
+        for case in cases:
+            await store.cases.save(case, platform_keys(case.platforms))
+
+
+async def test_a_write_by_another_connection_is_seen(store: SqliteStore, tmp_path: Path) -> None:
+    await _save(store, _case("a", 2), _case("b", 1))
+    first = await store.cases.candidates(["reddit"])
+    assert [c.id for c in first] == ["b", "a"]
+    assert [c.id for c in await store.cases.candidates(["reddit"])] == ["b", "a"]
+    assert store.cases.decoded.hits == 2  # the second read reused both decoded cases
+
+    # Another process (here: another connection to the same file) updates "a" and deletes "b".
+    async with await SqliteStore.open(tmp_path / "casewatch.db") as other:
+        await _save(other, _case("a", 0, summary="ruled", status=Stage.RULING, keywords=("^oregon", "judge")))
+        async with other.transaction():
+            await other.cases.merge_into("a", "b")
+    fresh = await store.cases.candidates(["reddit"])
+    assert fresh == [await store.cases.get("a")]
+    assert fresh[0].status is Stage.RULING and fresh[0].keywords == ("^oregon", "judge")
+    assert fresh[0].summary == "ruled"
+
+
+async def test_a_rolled_back_change_is_not_served(store: SqliteStore) -> None:
+    await _save(store, _case("a", 1))
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with store.transaction():
+            await store.cases.save(_case("a", 0, title="changed"), ["reddit"])
+            inside = await store.cases.candidates(["reddit"])
+            assert inside[0].title == "changed"  # the transaction sees its own write
+            raise Undo
+    after = await store.cases.candidates(["reddit"])
+    assert after[0].title == "Reddit subpoena a" and after == [await store.cases.get("a")]
+
+
+async def test_pipelined_statements_run_in_order_and_roll_back_together(store: SqliteStore) -> None:
+    conn = store.db.conn
+    await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    async with store.transaction():
+        cursors = await pipeline(
+            conn,
+            [
+                ("INSERT INTO t (k, v) VALUES (1, 'first')", ()),
+                ("UPDATE t SET v = v || ', second' WHERE k = 1", ()),
+                ("INSERT INTO t (k, v) VALUES (2, 'x')", ()),
+            ],
+        )
+    assert [c.lastrowid for c in (cursors[0], cursors[2])] == [1, 2]
+    assert [tuple(r) for r in await store.db.fetchall("SELECT k, v FROM t ORDER BY k")] == [
+        (1, "first, second"),
+        (2, "x"),
+    ]
+
+    with pytest.raises(Exception, match="NOT NULL"):
+        async with store.transaction():
+            await pipeline(
+                conn,
+                [
+                    ("UPDATE t SET v = 'lost' WHERE k = 1", ()),
+                    ("INSERT INTO t (k, v) VALUES (3, NULL)", ()),
+                    ("DELETE FROM t WHERE k = 2", ()),
+                ],
+            )
+    assert [tuple(r) for r in await store.db.fetchall("SELECT k, v FROM t ORDER BY k")] == [
+        (1, "first, second"),
+        (2, "x"),
+    ]
+
+
+async def test_replace_events_returns_the_stored_ids_in_order(store: SqliteStore) -> None:
+    from bot.models import CaseEvent
+
+    await _save(store, _case("a", 3))
+    events = [
+        CaseEvent("a", None, Stage.DEMAND, NOW - timedelta(days=3), None, "u1"),
+        CaseEvent("a", Stage.DEMAND, Stage.FILED, NOW - timedelta(days=2), None, "u2"),
+    ]
+    async with store.transaction():
+        first_ids = await store.cases.replace_events("a", events)
+    later = [events[0], CaseEvent("a", Stage.DEMAND, Stage.RULING, NOW - timedelta(days=1), None, "u3")]
+    async with store.transaction():
+        ids = await store.cases.replace_events("a", later)
+    assert ids[0] == first_ids[0]  # unchanged rows keep their ids
+    rows = await store.db.fetchall("SELECT id, to_status FROM case_events WHERE case_id = 'a' ORDER BY at")
+    assert [(r[0], r[1]) for r in rows] == [(ids[0], "demand"), (ids[1], "ruling")]
+
+
+_REPORTS = [
+    ("Oregon consumer board subpoenas Reddit over anonymous critic",
+     "The Oregon Consumer Protection Board served Reddit with a subpoena demanding records of an anonymous "
+     "user who criticised the board.", 0),
+    ("Reddit sued by Texas parents over child safety failures",
+     "Families in Texas filed a lawsuit accusing Reddit of failing to protect minors from predators.", 5),
+    ("Judge rules Reddit need not obey Oregon board subpoena for @nightowl_pdx",
+     "A Portland judge quashed the Oregon Consumer Protection Board subpoena that demanded Reddit reveal "
+     "the identity of @nightowl_pdx.", 60),
+    ("Reddit drops appeal as subpoena is withdrawn over @nightowl_pdx",
+     "The subpoena was withdrawn, so Reddit will not have to name the person behind @nightowl_pdx.", 160),
+    ("Texas judge hears Reddit child safety lawsuit",
+     "A Texas judge held a hearing in the lawsuit by families accusing Reddit of failing to protect minors.", 90),
+    ("FTC fines Reddit over advertising data",
+     "The Federal Trade Commission fined Reddit for sharing user data with advertisers without consent.", 30),
+]  # fmt: skip
+
+
+async def _track_all(store: SqliteStore, *, cold: bool) -> list[tuple[str, bool, tuple[Stage, ...]]]:
+    feed, _ = await store.feeds.add("https://outlet.example.org/rss")
+    out = []
+    for i, (title, summary, day) in enumerate(_REPORTS):
+        published = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(days=day)
+        entry = Entry(f"k{i}", f"https://news.example.org/{i}", title, summary, published, f"h{i}")
+        det = detect(ArticleText(title, summary, entry.url, published))
+        assert det.relevant
+        if cold:
+            store.cases.decoded.forget()
+        async with store.transaction():
+            article_id = await store.articles.insert(feed.id, entry, NOW)
+            article = Article(
+                article_id, feed.id, entry.key, entry.url, title, summary, published, NOW, f"h{i}"
+            )
+            change, _ = await track(store, article, det)
+        out.append((change.case.id, change.is_new_case, tuple(e.to_status for e in change.events)))
+    return out
+
+
+async def test_warm_and_cold_caches_store_the_same(tmp_path: Path) -> None:
+    results = []
+    for cold in (True, False):
+        async with await SqliteStore.open(tmp_path / f"{cold}.db") as store:
+            changes = await _track_all(store, cold=cold)
+            events = await store.db.fetchall(
+                "SELECT case_id, from_status, to_status, at, article_id, url FROM case_events ORDER BY id"
+            )
+            results.append((changes, await store.cases.dump(), [tuple(r) for r in events]))
+            if not cold:
+                assert store.cases.decoded.hits > 0
+    assert results[0] == results[1]
+    changes, dump, _ = results[1]
+    assert any(new for _, new, _ in changes) and not all(new for _, new, _ in changes)
+    assert sum(len(c["article_urls"]) for c in dump) == len(_REPORTS)
+
+
+async def test_one_platform_shortlist_keeps_the_walk_order(store: SqliteStore) -> None:
+    """The single-platform statement returns what the per-key walk did: newest first, ties in index order
+    (later rows first), undated cases last, and at most ``limit``."""
+    same_day = [_case(f"t{i}", 3) for i in range(5)]
+    await _save(store, _case("old", 9), *same_day, _case("new", 1), _case("undated", 0, updated_at=None))
+    await _save(store, _case("t1", 3, title="re-saved: its platform row is now the latest of the tie"))
+    walk = await store.db.fetchall(
+        "SELECT case_id FROM case_platforms WHERE platform_key = 'reddit' ORDER BY updated_at DESC LIMIT 5"
+    )
+    got = [c.id for c in await store.cases.candidates(["reddit"], limit=5)]
+    assert got == [r[0] for r in walk]
+    assert got[0] == "new" and got[1] == "t1"
+    everything = [c.id for c in await store.cases.candidates(["reddit"])]
+    assert everything[-2:] == ["old", "undated"] and len(everything) == 8
