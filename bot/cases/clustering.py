@@ -185,7 +185,7 @@ def _profile(
         opponents=frozenset(c for c in specific if not _VENUE.search(c)),
         case_names=frozenset(s for s in subjects if " v. " in s),
         names=names,
-        strong_names=frozenset(k for k in names if not _COUNTRY_WORD.fullmatch(k[1:])),
+        strong_names=frozenset(k for k in names if _country_key(k[1:]) is None),
         states=(parties & _STATES) | {PARTY_STATES[p] for p in parties if p in PARTY_STATES},
     )
 
