@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.detect import lexicons as lx
 from bot.detect import patterns as pt
+from bot.detect import prefilter
 from bot.models import Stage
 
 _SPACE = re.compile(r"\s+")
@@ -52,10 +53,15 @@ def x_is_platform(text: str) -> bool:
     return False
 
 
-def find_platforms(text: str) -> list[Mention]:
-    """Every accepted platform mention, in text order."""
+def find_platforms(text: str, *, fast: bool | None = None) -> list[Mention]:
+    """Every accepted platform mention, in text order.
+
+    ``fast`` (default ``prefilter.ENABLED``) tries the alias regex only where an alias can start;
+    ``fast=False`` is the plain scan the fast one must always agree with.
+    """
+    use_fast = prefilter.ENABLED if fast is None else fast
     found: list[Mention] = []
-    for m in pt.ANY_PLATFORM.finditer(text):
+    for m in prefilter.platform_matches(text) if use_fast else pt.ANY_PLATFORM.finditer(text):
         p = pt.PLATFORMS[int(m.lastgroup[1:])]  # type: ignore[index]
         if _accept(p, text, m):
             found.append(Mention(p.name, m.start(), m.end(), m.group(0)))
