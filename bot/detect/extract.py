@@ -93,16 +93,40 @@ def _country_is_party(text: str, m: re.Match[str], *, adjective: bool) -> bool:
     return not (m.start() == 0 and pt.JURISDICTION_TAG_AFTER.match(text, m.end()))
 
 
+def _with_heads(
+    patterns: tuple[tuple[str, re.Pattern[str]], ...], aliases: dict[str, str]
+) -> tuple[tuple[str, re.Pattern[str], frozenset[str] | None], ...]:
+    """Each pattern with the literal words its matches must start with (None: no such guarantee)."""
+    return tuple((name, rx, prefilter.alias_heads(aliases[name])) for name, rx in patterns)
+
+
+# A pattern can only match where one of its literal heads occurs: ``head in text`` (C substring search)
+# skips most of the ~140 party patterns for a text that names two or three parties.
+_PARTY_SCANS = _with_heads(pt.COUNTERPARTIES, lx.COUNTERPARTY_ALIASES)
+_COUNTRY_SCANS = (
+    (_with_heads(pt.COUNTRY_NOUNS, {n: noun for n, (noun, _) in lx.COUNTRIES.items()}), False),
+    (_with_heads(pt.COUNTRY_ADJECTIVES, {n: adj or "" for n, (_, adj) in lx.COUNTRIES.items()}), True),
+)
+
+
+def _may_match(heads: frozenset[str] | None, text: str) -> bool:
+    return heads is None or any(h in text for h in heads)
+
+
 def find_counterparties(text: str) -> tuple[str, ...]:
     """Agencies, courts, companies and governments on the other side, in order of first mention."""
     hits: dict[str, int] = {}
-    for name, rx in pt.COUNTERPARTIES:
+    for name, rx, heads in _PARTY_SCANS:
+        if not _may_match(heads, text):
+            continue
         for m in rx.finditer(text):
             if _left_edge_ok(text, m.start()):
                 hits.setdefault(name, m.start())
                 break
-    for countries, adjective in ((pt.COUNTRY_NOUNS, False), (pt.COUNTRY_ADJECTIVES, True)):
-        for name, rx in countries:
+    for scans, adjective in _COUNTRY_SCANS:
+        for name, rx, heads in scans:
+            if not _may_match(heads, text):
+                continue
             for m in rx.finditer(text):
                 if _left_edge_ok(text, m.start()) and _country_is_party(text, m, adjective=adjective):
                     hits[name] = min(hits.get(name, m.start()), m.start())

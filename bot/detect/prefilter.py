@@ -84,6 +84,39 @@ def literal_head(branch: str) -> str | None:
     return head or None
 
 
+def _group_end(branch: str) -> int | None:
+    """Index just past the group that opens ``branch`` (which starts with "(?:"), None if unbalanced."""
+    depth = 0
+    i = 0
+    while i < len(branch):
+        c = branch[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            return None  # classes inside a leading group: not worth parsing
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+def _branch_heads(branch: str) -> frozenset[str] | None:
+    if branch.startswith("\\b"):
+        branch = branch[2:]  # a word boundary only narrows where the literal may match
+    if branch.startswith("(?:"):
+        end = _group_end(branch)
+        if end is None or branch[end : end + 1] in _QUANTIFIERS:
+            return None
+        return alias_heads(branch[3 : end - 1])
+    head = literal_head(branch)
+    return frozenset({head}) if head is not None else None
+
+
 def alias_heads(alias: str) -> frozenset[str] | None:
     """The leading literals of every branch of a case-sensitive alias; None if any is unknown."""
     if _INLINE_FLAGS.search(alias):
@@ -91,10 +124,13 @@ def alias_heads(alias: str) -> frozenset[str] | None:
     branches = top_level_branches(alias)
     if branches is None:
         return None
-    heads = [literal_head(b) for b in branches]
-    if any(h is None for h in heads):
-        return None
-    return frozenset(h for h in heads if h is not None)
+    heads: set[str] = set()
+    for branch in branches:
+        found = _branch_heads(branch)
+        if found is None:
+            return None
+        heads |= found
+    return frozenset(heads)
 
 
 def heads_regex(heads: Iterable[str], extra: str = "") -> re.Pattern[str]:

@@ -124,8 +124,12 @@ def test_top_level_branches(alias: str, branches: list[str] | None) -> None:
         (r"Tumblrs?", {"Tumblr"}),
         (r"Ab{2}c", {"A"}),
         (r"Amazon(?:\.com)?|AMAZON", {"Amazon", "AMAZON"}),
-        (r"(?:Foo|Bar)", None),  # a leading group: no literal to rely on
-        (r"\bFoo", None),
+        (r"(?:Foo|Bar)", {"Foo", "Bar"}),  # a leading group: the heads of its branches
+        (r"(?:U\.S\.|US) (?:government|administration)", {"U", "US"}),
+        (r"(?:Foo|Bar)?baz", None),  # an optional group promises nothing
+        (r"(?:Foo|[Bb]ar)", None),
+        (r"\bFoo", {"Foo"}),  # a word boundary only narrows where the literal may match
+        (r"\b(?:Foo|Bar)\b", {"Foo", "Bar"}),
         (r"F?oo", None),
         (r"Foo|(?i:bar)", None),
         (r"(?i)Foo", None),
