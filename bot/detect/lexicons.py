@@ -308,7 +308,7 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\bcase against\b|\bcounsel for\b", "other", 2),
     (r"\bcourts?\b(?! of public opinion)|\bjury\b|\bplaintiffs?\b|\bdefendants?\b|\bamicus\b|"
      r"\bFirst Amendment\b|\bunconstitutional\b|\brules?\b", "other", 1),
-    (r"\bv\.\s+[A-Z]|\bvs\.\s+[A-Z]", "lawsuit", 1),
+    (r"\bv\.\s+(?-i:[A-Z])|\bvs\.\s+(?-i:[A-Z])", "lawsuit", 1),  # "v. Barr", not "vs. what"
     (r"\b(?:unmask|identify|identities|identity|user data|user information|customer data|personal info\w*|"
      r"account holders?|records about)\b", "other", 0),
 )
