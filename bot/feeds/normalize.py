@@ -84,11 +84,42 @@ _BAD_HOST = re.compile(r"[\x00-\x20\x7f-\x9f\"#%'/<>?@\[\\\]^`{|}]")
 # Characters left alone when percent-encoding path and query; "%" is safe so quoting is idempotent.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = "/:@!$&'()*+,;=-._~%?"
+# An absolute URL already in canonical spelling but for its fragment and tracking parameters (the
+# usual feed link): lower-case http(s) scheme and LDH host without trailing dot, port or credentials;
+# path and query only of characters that ``quote`` keeps with the safe sets above.
+_SIMPLE_URL = re.compile(
+    r"(https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)"
+    r"(/[A-Za-z0-9/:@!$&'()*+,;=\-._~%]*)?"
+    r"(?:\?([A-Za-z0-9/:@!$&'()*+,;=\-._~%?]*))?"
+    r"(?:#.*)?",
+    re.S,
+)
 
 
 def _is_tracking_param(piece: str) -> bool:
     name = piece.split("=", 1)[0].lower()
     return name in _TRACKING_PARAMS or name.startswith(_TRACKING_PREFIXES)
+
+
+def _drop_tracking(query: str) -> str:
+    return "&".join([p for p in query.split("&") if p and not _is_tracking_param(p)])
+
+
+def _canonical_simple(url: str) -> str | None:
+    """Fast path for the common absolute URL whose canonical form needs no parsing library.
+
+    Only URLs matching :data:`_SIMPLE_URL` come here: lower-case scheme and host, no port or
+    credentials, path and query made only of characters ``quote`` leaves alone. For those,
+    ``urlsplit`` / ``quote`` / ``urlunsplit`` amount to: drop the fragment and the tracking
+    parameters, default the path to "/". Returns None when the URL does not qualify.
+    """
+    m = _SIMPLE_URL.fullmatch(url)
+    if m is None:
+        return None
+    scheme_host, path, query = m.groups()
+    if query:
+        query = _drop_tracking(query)
+    return f"{scheme_host}{path or '/'}?{query}" if query else f"{scheme_host}{path or '/'}"
 
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
@@ -100,9 +131,14 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """
     if not url or not isinstance(url, str):
         return None
-    url = _URL_STRIP_INNER.sub("", url.strip(" \t\n\r\x00\x0b\x0c"))
+    url = url.strip(" \t\n\r\x00\x0b\x0c")
+    if "\t" in url or "\n" in url or "\r" in url:
+        url = _URL_STRIP_INNER.sub("", url)
     if not url or len(url) > MAX_URL_CHARS * 2:
         return None
+    simple = _canonical_simple(url)
+    if simple is not None:
+        return simple if len(simple) <= MAX_URL_CHARS else None
     try:
         if base and isinstance(base, str) and not url.startswith(("http://", "https://")):
             base = _URL_STRIP_INNER.sub("", base.strip())
@@ -129,10 +165,7 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     path = quote(parts.path, safe=_PATH_SAFE, errors="replace") or "/"
     if not path.startswith("/"):
         path = "/" + path
-    query = ""
-    if parts.query:
-        kept = [p for p in parts.query.split("&") if p and not _is_tracking_param(p)]
-        query = quote("&".join(kept), safe=_QUERY_SAFE, errors="replace")
+    query = quote(_drop_tracking(parts.query), safe=_QUERY_SAFE, errors="replace") if parts.query else ""
     result = urlunsplit((scheme, netloc, path, query, ""))
     return result if len(result) <= MAX_URL_CHARS else None
 
@@ -140,22 +173,11 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
 # --- text ---------------------------------------------------------------------------------------------
 
 # Elements whose content is never text a reader should see; dropped with their content.
-_DROP_BLOCK = re.compile(r"<(script|style|noscript|template|iframe|object|svg|math|title|head)\b|<!--", re.I)
-_DROP_BLOCK_END = {
-    name: re.compile(rf"</{name}\s*>", re.I)
-    for name in (
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "iframe",
-        "object",
-        "svg",
-        "math",
-        "title",
-        "head",
-    )
-}
+_DROP_NAMES = ("script", "style", "noscript", "template", "iframe", "object", "svg", "math", "title", "head")
+# One group per name: the group number picks the end tag. Looking the matched text up by name
+# instead would fail on case-folding matches such as "<ſcript" (long s) that re.I accepts.
+_DROP_BLOCK = re.compile("<(?:" + "|".join(f"({name})" for name in _DROP_NAMES) + r")\b|<!--", re.I)
+_DROP_BLOCK_END = tuple(re.compile(rf"</{name}\s*>", re.I) for name in _DROP_NAMES)
 _COMMENT_END = re.compile(r"-->")
 # Tags that separate words when rendered; replaced by a space, other tags by nothing.
 _BREAK_TAG = re.compile(
@@ -174,23 +196,41 @@ _WHITESPACE = re.compile(r"\s+")
 _UNSTABLE_LT = re.compile(r"<(?=[a-zA-Z/!?])")
 _UNSTABLE_AMP = re.compile(r"&(?=[a-zA-Z#])")
 _MAX_ROUNDS = 3
+# clean_text() cleans long values piece by piece (pieces of max_len + _HEAD_EXTRA raw characters)
+# until it has enough text, when the value is over _HEAD_MIN_FACTOR * max_len + _HEAD_EXTRA.
+_HEAD_MIN_FACTOR = 3
+_HEAD_EXTRA = 256
+# What a later round or the adversarial fallback could still change: a "<" where a tag or drop
+# element may start ("/", "!", "?", a letter: re.I also matches non-ASCII letters such as "ſ" to
+# ASCII ones; or the end, whose next character is unknown), or an "&" before a letter (every
+# HTML5 entity name starts with an ASCII one), "#" or the end.
+_HEAD_UNSTABLE = re.compile(r"<(?:[/!?]|[^\W\d_]|\Z)|&(?:[a-zA-Z#]|\Z)")
+# html.unescape()'s own pattern (CPython's html._charref; a test checks they agree).
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 
-def _drop_blocks(s: str) -> str:
-    """Remove script/style/... elements and comments with their content, in linear time."""
+def _drop_blocks_closed(s: str) -> tuple[str, bool]:
+    """Remove script/style/... elements and comments with their content, in linear time.
+
+    Also says whether every such element was closed (an unclosed one swallows the rest of ``s``).
+    """
     out: list[str] = []
     pos = 0
     while (m := _DROP_BLOCK.search(s, pos)) is not None:
         out.append(s[pos : m.start()])
-        name = m.group(1)
-        end_re = _DROP_BLOCK_END[name.lower()] if name else _COMMENT_END
+        group = m.lastindex
+        end_re = _COMMENT_END if group is None else _DROP_BLOCK_END[group - 1]
         end = end_re.search(s, m.end())
         if end is None:  # unclosed: everything after it is inside the element
-            return "".join(out)
+            return "".join(out), False
         pos = end.end()
         out.append(" ")
     out.append(s[pos:])
-    return "".join(out)
+    return "".join(out), True
+
+
+def _drop_blocks(s: str) -> str:
+    return _drop_blocks_closed(s)[0]
 
 
 def _clean_once(s: str) -> str:
@@ -215,6 +255,71 @@ def _truncate(s: str, max_len: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
+def _entity_crosses_end(s: str) -> bool:
+    """Could ``html.unescape`` match differently at the last "&" if more text followed ``s``?
+
+    Only the last "&" can reach the end (no reference contains "&").
+    """
+    amp = s.rfind("&")
+    if amp == -1:
+        return False
+    m = _CHARREF.match(s, amp)
+    if m is None:  # no reference here, decided by at most the three characters after the "&"
+        return amp > len(s) - 4
+    return m.end() >= len(s)  # a match that stops early stops there whatever follows
+
+
+def _clean_piece(piece: str) -> str | None:
+    """One cleaning round of ``piece``, a slice of a text ending at ">", or None when not separable.
+
+    Accepted only when the round would do the same to ``piece`` inside the whole text and no later
+    round could touch it: no drop element left open, no entity match crossing the end, and the
+    result holds no "<" or "&" that could start markup or an entity (:data:`_HEAD_UNSTABLE`). The
+    last check also rules out tag matches crossing the end: such a match starts at a "<" followed
+    by a letter, "/", "!" or "?" (or nothing) with no ">" after it, which no pass removes. Matches
+    never look behind their start, so the start of ``piece`` is covered by the previous piece.
+    """
+    s, closed = _drop_blocks_closed(piece)  # its matches cannot cross the end: they contain no ">"
+    if not closed:
+        return None
+    s = _TAG.sub("", _BREAK_TAG.sub(" ", s))
+    if "&" in s:
+        if _entity_crosses_end(s):
+            return None
+        s = html.unescape(s)
+    if not s.isprintable():
+        s = _INVISIBLE.sub("", s)
+    return None if _HEAD_UNSTABLE.search(s) else s
+
+
+def _clean_head(value: str, max_len: int) -> str | None:
+    """The collapsed text of a head of ``value``, longer than ``max_len``, or None.
+
+    Long HTML bodies yield far more text than ``max_len`` needs; cleaning pieces of the head until
+    there is enough text saves the regex passes over the rest. Each piece ends at a ">" and is
+    accepted only when cleaning is separable there (:func:`_clean_piece`); then the cleaned head is
+    a prefix of the whole text's cleaned form, its words a prefix of its words, and
+    :func:`_truncate` gives the same result. None means "clean everything".
+    """
+    pieces: list[str] = []
+    chars = 0
+    start = 0
+    while True:
+        cut = value.find(">", start + max_len + _HEAD_EXTRA)
+        if cut == -1 or cut + 1 >= len(value):
+            return None
+        piece = _clean_piece(value[start : cut + 1])
+        if piece is None:
+            return None
+        pieces.append(piece)
+        chars += len(piece)
+        start = cut + 1
+        if chars > max_len:
+            words = " ".join("".join(pieces).split())
+            if len(words) > max_len:
+                return words
+
+
 def clean_text(value: str | None, max_len: int) -> str:
     """Plain, single-line, bounded text from feed HTML or text. Idempotent.
 
@@ -234,6 +339,10 @@ def clean_text(value: str | None, max_len: int) -> str:
         lt = value.rfind("<")
         if lt != -1 and value.find(">", lt) == -1:
             value = value[:lt]
+    if len(value) > _HEAD_MIN_FACTOR * max_len + _HEAD_EXTRA:
+        head = _clean_head(value, max_len)
+        if head is not None:
+            return _truncate(head, max_len)
     s = value
     for _ in range(_MAX_ROUNDS):
         cleaned = _clean_once(s)
@@ -257,15 +366,28 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _clean_guid(guid: str) -> str:
+    # isprintable() is a fast C scan; every character _INVISIBLE matches is non-printable.
+    return (guid if guid.isprintable() else _INVISIBLE.sub("", guid)).strip()
+
+
 def entry_key(guid: Any, link_canonical: str | None, title: str, published: Any) -> str:
     """A stable identity for an item within a feed: its guid, else its canonical link, else a hash.
 
     Long guids are hashed so keys stay small; the prefix keeps the three kinds from colliding.
     """
     if guid is not None:
-        g = _INVISIBLE.sub("", str(guid)).strip()
+        g = _clean_guid(str(guid))
         if g:
-            return f"guid:{g}" if len(g) <= MAX_GUID_CHARS else f"guid#{_digest(g)}"
+            return _guid_key(g)
+    return _fallback_key(link_canonical, title, published)
+
+
+def _guid_key(clean_guid: str) -> str:
+    return f"guid:{clean_guid}" if len(clean_guid) <= MAX_GUID_CHARS else f"guid#{_digest(clean_guid)}"
+
+
+def _fallback_key(link_canonical: str | None, title: str, published: Any) -> str:
     if link_canonical:
         return (
             f"url:{link_canonical}"
@@ -287,11 +409,23 @@ def content_hash(title: str, summary: str, url: str | None) -> str:
     return _digest(f"{norm_title}\x1f{norm_summary}\x1f{url or ''}")
 
 
+def _content_hash_of_clean(title: str, summary: str, url: str | None) -> str:
+    """:func:`content_hash` of :func:`clean_text` output, whose whitespace is already single spaces.
+
+    ``casefold()`` neither creates nor removes whitespace (checked over every code point by
+    tests/unit/test_normalize_props.py), so re-splitting would change nothing.
+    """
+    return _digest(f"{title.casefold()}\x1f{summary.casefold()}\x1f{url or ''}")
+
+
 # --- dates --------------------------------------------------------------------------------------------
 
 
-def _to_datetime(value: Any, now: datetime) -> datetime | None:
-    """feedparser's UTC struct_time (or a datetime) to an aware UTC datetime; None when absurd."""
+def _to_datetime(value: Any, latest: datetime) -> datetime | None:
+    """feedparser's UTC struct_time (or a datetime) to an aware UTC datetime; None when absurd.
+
+    ``latest`` is the last acceptable instant (now plus :data:`FUTURE_SLACK`).
+    """
     if value is None:
         return None
     try:
@@ -299,13 +433,13 @@ def _to_datetime(value: Any, now: datetime) -> datetime | None:
             dt = value if value.tzinfo else value.replace(tzinfo=UTC)
             dt = dt.astimezone(UTC)
         elif isinstance(value, time.struct_time | tuple) and len(value) >= 6:
-            year, month, day, hour, minute, second = (int(v) for v in value[:6])
+            year, month, day, hour, minute, second = map(int, value[:6])
             dt = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
         else:
             return None
     except (ValueError, TypeError, OverflowError):
         return None
-    if dt.year < MIN_YEAR or dt > now + FUTURE_SLACK:
+    if dt.year < MIN_YEAR or dt > latest:
         return None
     return dt
 
@@ -378,6 +512,7 @@ def normalize(
     their content hash as key, so none of them is lost as a "duplicate".
     """
     now = now or datetime.now(UTC)
+    latest = now + FUTURE_SLACK
     feed = _get(parsed, "feed") or {}
     feed_link = canonical_url(_get(feed, "link"), base_url)
     base = base_url or feed_link
@@ -393,16 +528,20 @@ def normalize(
         summary = clean_text(_summary_source(raw), MAX_SUMMARY_CHARS)
         if not (title or summary or url):
             continue
-        published = _to_datetime(_get(raw, "published_parsed"), now) or _to_datetime(
-            _get(raw, "updated_parsed"), now
+        published = _to_datetime(_get(raw, "published_parsed"), latest) or _to_datetime(
+            _get(raw, "updated_parsed"), latest
         )
         guid_raw = _get(raw, "id")
         guid = None
-        if isinstance(guid_raw, str):
-            guid = _INVISIBLE.sub("", guid_raw).strip()[:MAX_GUID_CHARS] or None
-        key = entry_key(guid_raw if isinstance(guid_raw, str) else None, url, title, published)
+        clean_guid = _clean_guid(guid_raw) if isinstance(guid_raw, str) else ""
+        if clean_guid:  # entry_key(guid_raw, ...) without cleaning the guid twice
+            guid = clean_guid[:MAX_GUID_CHARS]
+            key = _guid_key(clean_guid)
+        else:
+            key = _fallback_key(url, title, published)
         key_counts[key] = key_counts.get(key, 0) + 1
-        items.append(Entry(key, url, title, summary, published, content_hash(title, summary, url), guid))
+        chash = _content_hash_of_clean(title, summary, url)
+        items.append(Entry(key, url, title, summary, published, chash, guid))
     entries: list[Entry] = []
     seen: set[str] = set()
     for item in items:
