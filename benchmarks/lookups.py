@@ -216,7 +216,8 @@ async def measure(path: Path, n_samples: int, seed: int = 11) -> dict[str, list[
     store = await SqliteStore.open(path)
     n_cases = await store.cases.count()
     out: dict[str, list[float]] = {k: [] for k in ("pk_lookup", "autocomplete", "show", "timeline",
-                                                    "detect_group")}
+                                                    "detect_group", "detect_group_warm")}
+    seen_platforms: set[frozenset[str]] = set()  # the first article of a platform after start is cold
     try:
         for i in range(n_samples):
             case_id = f"bench-{rnd.randrange(1, n_cases + 1):07d}"
@@ -252,6 +253,10 @@ async def measure(path: Path, n_samples: int, seed: int = 11) -> dict[str, list[
 
             with contextlib.suppress(_RollBack):
                 await timed(out["detect_group"], detect_group)
+            keys = frozenset(detect(ArticleText(entry.title, entry.summary)).platforms)
+            if keys in seen_platforms:
+                out["detect_group_warm"].append(out["detect_group"][-1])
+            seen_platforms.add(keys)
     finally:
         await store.close()
     return out
@@ -269,6 +274,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     samples = asyncio.run(measure(path, args.samples))
     rows = []
     stats: dict[str, dict[str, float]] = {}
+    samples = {name: values for name, values in samples.items() if values}  # tiny runs: no warm sample
     for name, values in samples.items():
         stats[name] = {"p50_ms": statistics.median(values), "p99_ms": percentile(values, 99),
                        "max_ms": max(values)}
@@ -285,6 +291,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print_table("Lookup targets", ["measure", "value ms", "target", "verdict"], [
         ["autocomplete p99", ac, f"<= {TARGET_AUTOCOMPLETE_P99_MS:g} ms", verdict(ac <= TARGET_AUTOCOMPLETE_P99_MS)],
         ["detect + group p99", dg, f"<= {TARGET_GROUPING_P99_MS:g} ms", verdict(dg <= TARGET_GROUPING_P99_MS)],
+        *(
+            [["  (warm: platform seen before)", stats["detect_group_warm"]["p99_ms"], "(for reading only)", ""]]
+            if "detect_group_warm" in stats
+            else []
+        ),
     ])
     result = {"cases": args.cases, "articles": args.articles, "generate_s": gen_s, "latency": stats,
               "db_mb": path.stat().st_size / 2**20}
