@@ -164,6 +164,7 @@ class ArticleRepository:
         return out
 
     async def search(self, query: str, limit: int = 20) -> list[Article]:
+        """Full-text search over the articles detection marked relevant (the only ones indexed, 0003)."""
         rows = await self.db.fetchall(
             "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? ORDER BY bm25(articles_fts) LIMIT ?",
