@@ -230,3 +230,14 @@ async def test_each_database_has_its_own_instance_id(tmp_path: Path) -> None:
     async with await SqliteStore.open(tmp_path / "one.db") as store:
         assert await store.outbox.instance_id() == ids[0]  # stable across reopening
     assert all(len(i) == 6 for i in ids) and ids[0] != ids[1]
+
+
+async def test_outbox_lookups_by_case_and_article_use_an_index(tmp_path: Path) -> None:
+    """A merge re-points an absorbed case's outbox rows; without an index that scanned every row ever sent."""
+    async with await Database.open(tmp_path / "plan.db") as db:
+        for sql in (
+            "UPDATE deliveries SET case_id = 'a' WHERE case_id = 'b'",
+            "UPDATE deliveries SET article_id = NULL WHERE article_id = 7",
+        ):
+            plan = " ".join(str(r[-1]) for r in await db.fetchall(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
