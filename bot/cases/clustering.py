@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -203,19 +204,50 @@ def article_profile(text: ArticleText, det: Detection, kw: Sequence[str] | None 
     )
 
 
-@lru_cache(maxsize=4096)
+class _ProfileCache:
+    """Profiles of recently seen ``Case`` objects, by identity.
+
+    The storage layer hands back the very same ``Case`` object while its row is unchanged, so identity
+    is enough and far cheaper than hashing every field of a case (an ``lru_cache`` over cases spent
+    more time in ``Case.__hash__``/``__eq__`` than building profiles). Each entry keeps its case alive,
+    so an ``id()`` is never reused while it is cached; any other (new or changed) case object misses.
+    """
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[int, tuple[Case, Profile]] = OrderedDict()
+
+    def get(self, case: Case) -> Profile:
+        key = id(case)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] is case:
+            self._entries.move_to_end(key)
+            return hit[1]
+        profile = _profile(
+            case.platforms,
+            case.subjects,
+            case.counterparties,
+            case.docket,
+            case.keywords,
+            case.action,
+            case.opened_at or case.updated_at,
+            case.updated_at or case.opened_at,
+        )
+        self._entries[key] = (case, profile)
+        if len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return profile
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_PROFILES = _ProfileCache()
+
+
 def case_profile(case: Case) -> Profile:
-    """Cached: the same stored case is compared with every new article of its platform."""
-    return _profile(
-        case.platforms,
-        case.subjects,
-        case.counterparties,
-        case.docket,
-        case.keywords,
-        case.action,
-        case.opened_at or case.updated_at,
-        case.updated_at or case.opened_at,
-    )
+    """The profile of a stored case; cached, since one case meets every new article of its platform."""
+    return _PROFILES.get(case)
 
 
 def years_apart(a: Profile, b: Profile) -> float:
@@ -247,10 +279,10 @@ def evidence_score(a: Profile, b: Profile) -> float:
     if (a.primary and a.primary not in b.platforms) or (b.primary and b.primary not in a.platforms):
         return 0.0  # US v. Google and Epic v. Apple (which names Google too) share a name, not a party
     same_docket = a.docket is not None and a.docket == b.docket
-    shared_subjects = len(a.subjects & b.subjects)
+    shared_subjects = len(a.subjects & b.subjects) if a.subjects and b.subjects else 0
     hard = same_docket or shared_subjects > 0
     shared = a.keywords & b.keywords
-    shared_parties = len(a.specific & b.specific)
+    shared_parties = len(a.specific & b.specific) if a.specific and b.specific else 0
     if not (hard or shared_parties) and len(shared) < 2:
         return 0.0  # one shared word is below CONTENT_FLOOR: the common case among 200 candidates
     names = len(a.names & shared)
@@ -276,8 +308,8 @@ def evidence_score(a: Profile, b: Profile) -> float:
     elif _actions_conflict(a.action, b.action):
         score -= 0.8
     gap = years_apart(a, b)
-    if gap * 365.25 <= 45 and a.dated and b.dated:
-        score += 0.4  # reported within weeks of the other news
+    if gap * 365.25 <= 45 and a.first is not None and b.first is not None:
+        score += 0.4  # reported within weeks of the other news (both sides dated: first and last set together)
     # Dates alone cannot tell a long-running dispute from a new one (and feeds misdate re-surfaced pages),
     # so years apart only count against matches that lack named evidence: a subject or docket, two shared
     # names that are not countries, or the same specific opponent in the same kind of action.

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # arrival orders: lower bars add more wrong merges than they fix splits.
 MERGE_THRESHOLD = 2.0
 SINGLE_THRESHOLD = 1.2  # when one side is a single article (its profile is that article's evidence)
+_LOWEST_BAR = min(MERGE_THRESHOLD, SINGLE_THRESHOLD) - 1e-9
 MAX_MERGES_PER_ARTICLE = 3  # one article rarely bridges more; the cap bounds the cost of a bad day
 _VAGUE_ACTIONS = frozenset({Action.OTHER, Action.LAWSUIT})
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -104,7 +105,11 @@ def merge_plan(
     while pool and len(absorbed) < MAX_MERGES_PER_ARTICLE:
         profile: Profile = case_profile(merged)
         scored = {cid: evidence_score(profile, p) for cid, (_, p) in pool.items()}
-        passing = [(s, cid) for cid, s in scored.items() if s >= merge_threshold(merged, pool[cid][0]) - 1e-9]
+        passing = [
+            (s, cid)
+            for cid, s in scored.items()
+            if s >= _LOWEST_BAR and s >= merge_threshold(merged, pool[cid][0]) - 1e-9
+        ]
         if not passing:
             break
         score, best_id = min(passing, key=lambda t: (-t[0], t[1]))  # best score, then smaller id
