@@ -58,9 +58,10 @@ def test_dev_corpus_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert metrics["missing"] == 0
     assert metrics["recall"] >= 0.93
     assert metrics["precision"] >= 0.97
-    # Grouping measured 0.91 (B-cubed P 1.0, R 0.84) through the CLI; 0.865 is the worst of 30 random
-    # arrival orders (ingest overlaps files, so the order is not fixed): the floor sits just under it.
-    assert metrics["bcubed_f1"] >= 0.86
-    assert metrics["bcubed_p"] >= 0.9
+    # Grouping measured 0.927 (B-cubed P 1.0, R 0.864) through the CLI; 0.899 is the worst of 30 random
+    # arrival orders and 0.949 the worst B-cubed precision (ingest overlaps files, so the order is not
+    # fixed): the floors sit just under them.
+    assert metrics["bcubed_f1"] >= 0.89
+    assert metrics["bcubed_p"] >= 0.94
     assert metrics["status_open_closed"] >= 0.85
     assert metrics["platform_acc"] >= 0.97
