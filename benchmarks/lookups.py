@@ -36,6 +36,15 @@ _EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
 _WORDS = ["court", "judge", "ruling", "appeal", "order", "data", "users", "privacy", "account", "government", "agency", "request", "federal", "state", "police", "records", "content", "moderation", "speech", "election", "ban", "fine", "regulator", "antitrust", "market", "search", "ads", "app", "store", "developer", "payments", "encryption", "device", "warrant", "subpoena", "summons", "lawsuit", "filing", "hearing", "settlement", "injunction", "platform", "network", "video", "messages", "post", "deleted", "blocked", "access", "minister", "law", "commission", "report", "investigation", "complaint", "class", "action", "damages", "claims", "million", "billion"]
 
 
+# Generator 1 made every case a near-copy of one of ~85 corpus cases (same subjects, names and party), so
+# each platform's 200 newest cases were all "the same dispute" as a new corpus article, and grouping merged
+# three of them on nearly every sample: a state the tracker itself never leaves behind. Generator 2 keeps
+# one case in SAME_DISPUTE_EVERY as such a near-copy and makes the rest distinct disputes of the same
+# platform (own names, subjects and party; shared generic words, action and platform).
+GENERATOR_VERSION = 2
+SAME_DISPUTE_EVERY = 50
+
+
 class _RollBack(Exception):
     """Raised to undo a measured write."""
 
@@ -65,7 +74,8 @@ def db_path_for(cases: int, articles: int, directory: Path | None = None) -> Pat
     from storage.migrations import load_migrations
 
     version = len(load_migrations())
-    return (directory or Path(tempfile.gettempdir())) / f"casewatch-bench-lookups-{cases}-{articles}-s{version}.db"
+    name = f"casewatch-bench-lookups-{cases}-{articles}-s{version}-g{GENERATOR_VERSION}.db"
+    return (directory or Path(tempfile.gettempdir())) / name
 
 
 async def _create_schema(path: Path) -> None:
@@ -135,13 +145,21 @@ def generate(path: Path, n_cases: int, n_articles: int, seed: int = 7) -> float:
         updated = opened + timedelta(days=rnd.randrange(60))
         case_id = f"bench-{k:07d}"
         extra = [rnd.choice(_WORDS) for _ in range(6)] + [f"w{rnd.randrange(50000)}" for _ in range(6)]
-        keywords = list(t.keywords[: rnd.randrange(3, max(4, len(t.keywords)))]) + extra
-        counterparties = [*t.counterparties[:1], f"Agency {rnd.randrange(5000)}"]
+        if k % SAME_DISPUTE_EVERY == 0:  # another report cluster of the template's own dispute
+            keywords = list(t.keywords[: rnd.randrange(3, max(4, len(t.keywords)))]) + extra
+            counterparties = [*t.counterparties[:1], f"Agency {rnd.randrange(5000)}"]
+            subjects = list(t.subjects)
+        else:  # a different dispute of the same platform: its own names, subject and opponent
+            generic = [w for w in t.keywords if not w.startswith("^")][:4]
+            names = [f"^name{rnd.randrange(200000)}" for _ in range(4)]
+            keywords = [*names, *generic, *extra]
+            counterparties = [f"Agency {rnd.randrange(5000)}"]
+            subjects = [f"@account{k}"] if rnd.random() < 0.3 else []
         title = f"{t.title} ({rnd.choice(_WORDS)} {k})"
         platforms = list(t.platforms)
         case_rows.append((
             k, case_id, title, t.status.value, t.action.value, json.dumps(platforms),
-            json.dumps(counterparties), t.court, None, json.dumps(list(t.subjects)), json.dumps(keywords),
+            json.dumps(counterparties), t.court, None, json.dumps(subjects), json.dumps(keywords),
             opened.isoformat(), updated.isoformat(), t.summary[:300], per_case,
         ))
         platform_rows += [(case_id, key, updated.isoformat()) for key in sorted(platform_keys(platforms))]
