@@ -10,56 +10,21 @@ per repository instance (one per connection, so per process); it costs one tuple
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.clock import from_iso
-from bot.models import Action, Case, Stage
-from storage.codec import loads
+from bot.models import Case
+from storage.codec import case_from_row
 
 DEFAULT_MAX_CASES = 2048  # ~3 KB each on the benchmark data, up to ~10 KB for big real cases
-_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner loads() runs
-
-
-def _array(text: str | None) -> tuple[str, ...]:
-    """``codec.loads`` without ``json.loads``' per-call overhead (a third of the cost for these short
-    arrays); any text the bare scanner does not consume exactly is left to ``loads`` itself."""
-    if not text:
-        return ()
-    try:
-        value, end = _scan_json(text, 0)
-    except StopIteration:
-        return loads(text)
-    return tuple(value) if end == len(text) else loads(text)
-
-
-def decode_case(row: Any) -> Case:
-    """``codec.case_from_row`` with a faster JSON path (tests hold the two equal)."""
-    return Case(
-        id=row["id"],
-        title=row["title"],
-        status=Stage(row["status"]),
-        action=Action(row["action"]),
-        platforms=_array(row["platforms"]),
-        counterparties=_array(row["counterparties"]),
-        court=row["court"],
-        docket=row["docket"],
-        subjects=_array(row["subjects"]),
-        keywords=_array(row["keywords"]),
-        opened_at=from_iso(row["opened_at"]),
-        updated_at=from_iso(row["updated_at"]),
-        summary=row["summary"],
-        article_count=row["article_count"],
-    )
 
 
 class DecodedCaseCache:
     """Row-validated LRU of decoded cases, keyed by case id."""
 
     def __init__(
-        self, max_cases: int = DEFAULT_MAX_CASES, decode: Callable[[Any], Case] = decode_case
+        self, max_cases: int = DEFAULT_MAX_CASES, decode: Callable[[Any], Case] = case_from_row
     ) -> None:
         if max_cases < 1:
             raise ValueError("max_cases must be at least 1")

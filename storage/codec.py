@@ -14,8 +14,20 @@ def dumps(values: Iterable[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner loads() runs
+
+
 def loads(value: str | None) -> tuple[str, ...]:
-    return tuple(json.loads(value)) if value else ()
+    """A stored JSON array as a tuple. Grouping decodes ~200 candidate rows of four arrays per article,
+    so the C scanner is called directly (``json.loads``' per-call overhead was a third of the cost);
+    anything it does not consume exactly (padding, trailing junk) goes through ``json.loads``."""
+    if not value:
+        return ()
+    try:
+        parsed, end = _scan_json(value, 0)
+    except StopIteration:
+        return tuple(json.loads(value))
+    return tuple(parsed) if end == len(value) else tuple(json.loads(value))
 
 
 def feed_from_row(row: Any) -> Feed:
