@@ -30,7 +30,7 @@ class DecodedCaseCache:
             raise ValueError("max_cases must be at least 1")
         self.max_cases = max_cases
         self._decode = decode
-        self._entries: OrderedDict[str, tuple[tuple[Any, ...], Case]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int | None, tuple[Any, ...], Case]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -44,17 +44,28 @@ class DecodedCaseCache:
         case_id = row["id"]
         entries = self._entries
         cached = entries.get(case_id)
-        if cached is not None and cached[0] == raw:
+        if cached is not None and cached[1] == raw:
             entries.move_to_end(case_id)
             self.hits += 1
-            return cached[1]
+            return cached[2]
         self.misses += 1
         case = self._decode(row)
-        entries[case_id] = (raw, case)
+        version = row["version"] if "version" in row.keys() else None  # noqa: SIM118 (sqlite3.Row: `in` tests values)
+        entries[case_id] = (version, raw, case)
         entries.move_to_end(case_id)
         if len(entries) > self.max_cases:
             entries.popitem(last=False)
         return case
+
+    def known(self, case_id: str, version: int) -> Case | None:
+        """The decoded case if the cached row had exactly this version (schema 0005: every write of a
+        case row sets a new random version), else None: the caller then reads the full row."""
+        cached = self._entries.get(case_id)
+        if cached is None or cached[0] is None or cached[0] != version:
+            return None
+        self._entries.move_to_end(case_id)
+        self.hits += 1
+        return cached[2]
 
     def cases(self, rows: Iterable[Any]) -> list[Case]:
         return [self.case(r) for r in rows]

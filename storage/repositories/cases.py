@@ -61,17 +61,16 @@ class CaseRepository:
         keys = sorted(set(platform_keys))
         if not keys:
             return []
-        decoded = self.decoded.case
         if len(keys) == 1:
-            # Most articles name one platform: the same walk and the case rows in one statement. Ties on
+            # Most articles name one platform: the walk and the versions in one statement. Ties on
             # updated_at keep the walk's index order (rowid descending), which the shortlist kept before.
-            rows = await self._rows(
-                "SELECT c.* FROM (SELECT case_id, updated_at, rowid AS r FROM case_platforms "
+            pairs = await self._rows(
+                "SELECT c.id, c.version FROM (SELECT case_id, updated_at, rowid AS r FROM case_platforms "
                 "WHERE platform_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?) p "
-                "JOIN cases c ON c.id = p.case_id ORDER BY p.updated_at DESC, p.r DESC",
+                "JOIN cases c INDEXED BY cases_version ON c.id = p.case_id ORDER BY p.updated_at DESC, p.r DESC",
                 (keys[0], limit),
             )
-            return [decoded(r) for r in rows]
+            return await self._cases_at_versions([(r[0], r[1]) for r in pairs])
         recent: dict[str, str] = {}
         per_key = await asyncio.gather(
             *(
@@ -91,9 +90,32 @@ class CaseRepository:
         chosen = sorted(recent, key=lambda cid: recent[cid], reverse=True)[:limit]
         if not chosen:
             return []
-        rows = await self._rows(f"SELECT * FROM cases WHERE id IN ({','.join('?' * len(chosen))})", chosen)
-        by_id = {r["id"]: decoded(r) for r in rows}
-        return [by_id[cid] for cid in chosen if cid in by_id]
+        rows = await self._rows(
+            f"SELECT id, version FROM cases INDEXED BY cases_version WHERE id IN ({','.join('?' * len(chosen))})",
+            chosen,
+        )
+        version = {r[0]: r[1] for r in rows}
+        return await self._cases_at_versions([(cid, version[cid]) for cid in chosen if cid in version])
+
+    async def _cases_at_versions(self, pairs: Sequence[tuple[str, int]]) -> list[Case]:
+        """The cases of ``pairs`` in order: decoded copies whose version still matches (read from the
+        ``cases_version`` covering index), full rows only for the others."""
+        cache = self.decoded
+        found: dict[str, Case] = {}
+        missing: list[str] = []
+        for case_id, version in pairs:
+            case = cache.known(case_id, version)
+            if case is None:
+                missing.append(case_id)
+            else:
+                found[case_id] = case
+        if missing:
+            rows = await self._rows(
+                f"SELECT * FROM cases WHERE id IN ({','.join('?' * len(missing))})", missing
+            )
+            for row in rows:
+                found[row["id"]] = cache.case(row)
+        return [found[cid] for cid, _ in pairs if cid in found]
 
     async def save(self, case: Case, platform_keys: Iterable[str]) -> None:
         values = {

@@ -197,3 +197,45 @@ async def test_one_platform_shortlist_keeps_the_walk_order(store: SqliteStore) -
     assert got[0] == "new" and got[1] == "t1"
     everything = [c.id for c in await store.cases.candidates(["reddit"])]
     assert everything[-2:] == ["old", "undated"] and len(everything) == 8
+
+
+async def test_every_write_of_a_case_row_gets_a_new_version(store: SqliteStore) -> None:
+    """The decoded-case cache trusts (id, version): any writer, even raw SQL, must change the version,
+    and a write that is rolled back and redone must not get the version it had inside the transaction."""
+
+    async def version() -> int:
+        row = await store.db.fetchone("SELECT version FROM cases WHERE id = 'a'")
+        return int(row[0])
+
+    await _save(store, _case("a", 1))
+    seen = {await version()}
+    await _save(store, _case("a", 0, title="again"))
+    seen.add(await version())
+    async with store.transaction():
+        await store.db.conn.execute("UPDATE cases SET summary = 'raw' WHERE id = 'a'")
+    seen.add(await version())
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with store.transaction():
+            await store.cases.save(_case("a", 0, title="undone"), ["reddit"])
+            seen.add(await version())
+            raise Undo
+    await _save(store, _case("a", 0, title="redone"))
+    seen.add(await version())
+    assert len(seen) == 5 and 0 not in seen
+
+
+async def test_cached_candidates_are_checked_by_version_not_reread(store: SqliteStore) -> None:
+    await _save(store, *(_case(f"c{i}", i) for i in range(5)))
+    first = await store.cases.candidates(["reddit"])
+    misses = store.cases.decoded.misses
+    again = await store.cases.candidates(["reddit"])
+    assert again == first and all(a is b for a, b in zip(again, first, strict=True))
+    assert store.cases.decoded.misses == misses  # no full row decoded on the second read
+    await _save(store, _case("c3", 3, title="changed"))
+    third = await store.cases.candidates(["reddit"])
+    assert store.cases.decoded.misses == misses + 1
+    assert [c.title for c in third if c.id == "c3"] == ["changed"]
