@@ -393,27 +393,61 @@ def merge_keywords(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
     return tuple([*again, *rest_old, *fresh][:MAX_KEYWORDS])
 
 
-def absorb(case: Case, text: ArticleText, det: Detection, at: datetime) -> Case:
-    """The case updated with one more article (deterministic: same inputs, same case)."""
-    counterparties = union(case.counterparties, det.counterparties, 12)
-    subjects = union(case.subjects, det.subjects, MAX_SUBJECTS)
-    action = case.action
-    if action in (Action.OTHER, Action.LAWSUIT) and det.action not in (None, Action.OTHER, Action.LAWSUIT):
-        action = det.action  # a specific instrument (summons, warrant...) says more than "lawsuit"
-    platforms = union(case.platforms, det.platforms, 8)
-    updated = at if case.updated_at is None or at > case.updated_at else case.updated_at
-    opened = at if case.opened_at is None or at < case.opened_at else case.opened_at
+_VAGUE_ACTIONS = frozenset({Action.OTHER, Action.LAWSUIT})
+
+
+def fold(
+    case: Case,
+    *,
+    platforms: Sequence[str],
+    counterparties: Sequence[str],
+    subjects: Sequence[str],
+    action: Action | None,
+    court: str | None,
+    docket: str | None,
+    keywords: Sequence[str],
+    first: datetime | None,
+    last: datetime | None,
+    articles: int,
+) -> Case:
+    """``case`` with more evidence of the same dispute folded in: one article's (``absorb``) or a whole
+    case's (``merge.merge_cases``). Deterministic: same inputs, same case."""
+    counterparties = union(case.counterparties, counterparties, 12)
+    subjects = union(case.subjects, subjects, MAX_SUBJECTS)
+    platforms = union(case.platforms, platforms, 8)
+    kept_action = case.action
+    if kept_action in _VAGUE_ACTIONS and action is not None and action not in _VAGUE_ACTIONS:
+        kept_action = action  # a specific instrument (summons, warrant...) says more than "lawsuit"
+    opened = min((d for d in (case.opened_at, first) if d is not None), default=None)
+    updated = max((d for d in (case.updated_at, last) if d is not None), default=None)
     return replace(
         case,
-        title=make_title(platforms, counterparties, action, subjects, case.title),
-        action=action,
+        title=make_title(platforms, counterparties, kept_action, subjects, case.title),
+        action=kept_action,
         platforms=platforms,
         counterparties=counterparties,
-        court=case.court or det.court,
-        docket=case.docket or det.docket,
+        court=case.court or court,
+        docket=case.docket or docket,
         subjects=subjects,
-        keywords=merge_keywords(case.keywords, keywords_of(text, det)),
+        keywords=merge_keywords(case.keywords, keywords),
         opened_at=opened,
         updated_at=updated,
-        article_count=case.article_count + 1,
+        article_count=case.article_count + articles,
+    )
+
+
+def absorb(case: Case, text: ArticleText, det: Detection, at: datetime) -> Case:
+    """The case updated with one more article (deterministic: same inputs, same case)."""
+    return fold(
+        case,
+        platforms=det.platforms,
+        counterparties=det.counterparties,
+        subjects=det.subjects,
+        action=det.action,
+        court=det.court,
+        docket=det.docket,
+        keywords=keywords_of(text, det),
+        first=at,
+        last=at,
+        articles=1,
     )

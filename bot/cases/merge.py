@@ -11,20 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from bot.cases.clustering import (
-    MAX_SUBJECTS,
-    Profile,
-    case_profile,
-    evidence_score,
-    merge_keywords,
-    union,
-)
-from bot.cases.titles import make_title
-from bot.models import Action, Case
+from bot.cases.clustering import Profile, case_profile, evidence_score, fold
+from bot.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +26,6 @@ MERGE_THRESHOLD = 2.0
 SINGLE_THRESHOLD = 1.2  # when one side is a single article (its profile is that article's evidence)
 _LOWEST_BAR = min(MERGE_THRESHOLD, SINGLE_THRESHOLD) - 1e-9
 MAX_MERGES_PER_ARTICLE = 3  # one article rarely bridges more; the cap bounds the cost of a bad day
-_VAGUE_ACTIONS = frozenset({Action.OTHER, Action.LAWSUIT})
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
@@ -66,27 +56,18 @@ def pick_survivor(a: Case, b: Case) -> tuple[Case, Case]:
 
 def merge_cases(kept: Case, gone: Case) -> Case:
     """``kept`` with ``gone``'s evidence folded in; status and summary are recomputed by the caller."""
-    counterparties = union(kept.counterparties, gone.counterparties, 12)
-    subjects = union(kept.subjects, gone.subjects, MAX_SUBJECTS)
-    platforms = union(kept.platforms, gone.platforms, 8)
-    action = kept.action
-    if action in _VAGUE_ACTIONS and gone.action not in _VAGUE_ACTIONS:
-        action = gone.action
-    opened = min((d for d in (kept.opened_at, gone.opened_at) if d is not None), default=None)
-    updated = max((d for d in (kept.updated_at, gone.updated_at) if d is not None), default=None)
-    return replace(
+    return fold(
         kept,
-        title=make_title(platforms, counterparties, action, subjects, kept.title),
-        action=action,
-        platforms=platforms,
-        counterparties=counterparties,
-        court=kept.court or gone.court,
-        docket=kept.docket or gone.docket,
-        subjects=subjects,
-        keywords=merge_keywords(kept.keywords, gone.keywords),
-        opened_at=opened,
-        updated_at=updated,
-        article_count=kept.article_count + gone.article_count,
+        platforms=gone.platforms,
+        counterparties=gone.counterparties,
+        subjects=gone.subjects,
+        action=gone.action,
+        court=gone.court,
+        docket=gone.docket,
+        keywords=gone.keywords,
+        first=gone.opened_at,
+        last=gone.updated_at,
+        articles=gone.article_count,
     )
 
 
