@@ -8,7 +8,6 @@ with ``-s`` to see the accept rates.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import bot.feeds.normalize as normalize_module
 from bot.feeds import fastparse, parser
 from bot.feeds.parser import FeedParseError, defuse_prolog, parse_bytes
 from bot.models import ParsedFeed
+from tests.feedxml import feed_difference
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "feeds"
 REAL = SHARED / "real"
@@ -61,16 +61,7 @@ def _fast(body: bytes) -> ParsedFeed | None:
 def _difference(fast: ParsedFeed, slow: ParsedFeed | FeedParseError) -> str:
     if isinstance(slow, FeedParseError):
         return f"feedparser rejected it ({slow.reason}) but the fast path accepted it"
-    for name in ("title", "link", "bozo"):
-        if getattr(fast, name) != getattr(slow, name):
-            return f"feed {name}: {getattr(fast, name)!r} != {getattr(slow, name)!r}"
-    if len(fast.entries) != len(slow.entries):
-        return f"{len(fast.entries)} entries != {len(slow.entries)}"
-    for i, (a, b) in enumerate(zip(fast.entries, slow.entries, strict=True)):
-        for f in fields(a):
-            if getattr(a, f.name) != getattr(b, f.name):
-                return f"entry {i} {f.name}: {getattr(a, f.name)!r} != {getattr(b, f.name)!r}"
-    return "equal"
+    return feed_difference(fast, slow)
 
 
 def _compare(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, list[str]]:

@@ -34,6 +34,7 @@ import bot.feeds.normalize as new
 from bot.feeds import fastparse
 from bot.feeds.parser import FeedParseError, defuse_prolog
 from bot.models import Entry, ParsedFeed
+from tests.feedxml import feed_difference
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "feeds"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -480,21 +481,9 @@ def _compare_tree(root: Path) -> tuple[int, list[str]]:
                 compared += len(expected.entries)
                 if actual != expected:
                     mismatches.append(
-                        f"{path.relative_to(root)} (base {base}): {_first_difference(actual, expected)}"
+                        f"{path.relative_to(root)} (base {base}): {feed_difference(actual, expected)}"
                     )
     return compared, mismatches
-
-
-def _first_difference(a: ParsedFeed, b: ParsedFeed) -> str:
-    for name in ("title", "link", "bozo"):
-        if getattr(a, name) != getattr(b, name):
-            return f"feed {name}: {getattr(a, name)!r} != {getattr(b, name)!r}"
-    if len(a.entries) != len(b.entries):
-        return f"{len(a.entries)} entries != {len(b.entries)}"
-    for i, (x, y) in enumerate(zip(a.entries, b.entries, strict=True)):
-        if x != y:
-            return f"entry {i}: {x!r} != {y!r}"
-    return "equal"
 
 
 @pytest.mark.skipif(not (SHARED / "real").is_dir(), reason="../shared/feeds/real absent")

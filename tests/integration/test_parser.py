@@ -11,6 +11,7 @@ import pytest
 
 from bot.feeds.parser import MAX_BODY_BYTES, FeedParseError, ParserPool, _worker_memory_limit, parse_bytes
 from bot.models import ParsedFeed
+from tests.feedxml import RDF
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "feeds"
 REAL = SHARED / "real"
@@ -46,13 +47,6 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
   </entry>
 </feed>"""
 
-RDF = b"""<?xml version="1.0"?>
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
-         xmlns:dc="http://purl.org/dc/elements/1.1/">
-  <channel rdf:about="https://rdf.example.net/"><title>RDF news</title><link>https://rdf.example.net/</link></channel>
-  <item rdf:about="https://rdf.example.net/1"><title>Google fined</title><link>https://rdf.example.net/1</link>
-    <dc:date>2024-02-01T08:00:00+00:00</dc:date></item>
-</rdf:RDF>"""
 
 
 def test_rss_is_normalised() -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bot.feeds import fastparse, parser
 from bot.feeds.parser import FeedParseError, parse_bytes
 from bot.models import ParsedFeed
+from tests.feedxml import RDF
 
 BASE = "https://site.example.com/feed.xml"
 NS = (
@@ -119,13 +120,7 @@ def test_atom_html_and_text_types() -> None:
 
 
 def test_rdf_with_dc_date_and_rdf_about() -> None:
-    body = b"""<?xml version="1.0"?>
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
-         xmlns:dc="http://purl.org/dc/elements/1.1/">
-  <channel rdf:about="https://rdf.example.net/"><title>RDF news</title><link>https://rdf.example.net/</link></channel>
-  <item rdf:about="https://rdf.example.net/1"><title>Google fined</title><link>https://rdf.example.net/1</link>
-    <dc:date>2024-02-01T08:00:00+00:00</dc:date></item>
-</rdf:RDF>"""
+    body = RDF
     feed = accepted_and_equal(body)
     (entry,) = feed.entries
     assert (feed.title, entry.guid, entry.published) == (
