@@ -5,6 +5,7 @@ Pure functions over strings; the vocabulary lives in ``lexicons`` and is compile
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -113,25 +114,89 @@ def _may_match(heads: frozenset[str] | None, text: str) -> bool:
     return heads is None or any(h in text for h in heads)
 
 
-def find_counterparties(text: str) -> tuple[str, ...]:
-    """Agencies, courts, companies and governments on the other side, in order of first mention."""
+def _scan_order() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...], re.Pattern[str] | None]:
+    """For the fast path: which scans each head (or a longer head it starts) lets run, and one regex
+    that finds the heads; scans without heads always run."""
+    scans = [heads for _, _, heads in _PARTY_SCANS] + [h for s, _ in _COUNTRY_SCANS for _, _, h in s]
+    always = tuple(i for i, heads in enumerate(scans) if heads is None)
+    owners: dict[str, set[int]] = {}
+    for i, heads in enumerate(scans):
+        for head in heads or ():
+            owners.setdefault(head, set()).add(i)
+    closure = {
+        head: tuple(sorted({i for h, ids in owners.items() if head.startswith(h) for i in ids}))
+        for head in owners
+    }
+    return closure, always, prefilter.heads_regex(owners) if owners else None
+
+
+_HEAD_SCANS, _ALWAYS_SCANS, _PARTY_HEADS = _scan_order()
+
+
+def _runnable(text: str) -> list[int]:
+    """Indexes (into party scans then country scans) of the scans ``_may_match`` lets run, ascending.
+
+    Every position where a head starts is visited (the search resumes one character after the last
+    start), and the longest head there implies the shorter ones: the heads found are exactly those
+    ``h in text`` finds, from one regex scan instead of ~300 substring searches.
+    """
+    if _PARTY_HEADS is None:
+        return list(range(len(_PARTY_SCANS) + sum(len(s) for s, _ in _COUNTRY_SCANS)))
+    run = set(_ALWAYS_SCANS)
+    search = _PARTY_HEADS.search
+    pos = 0
+    while (m := search(text, pos)) is not None:
+        run.update(_HEAD_SCANS[m.group()])
+        pos = m.start() + 1
+    return sorted(run)
+
+
+def find_counterparties(text: str, *, fast: bool | None = None) -> tuple[str, ...]:
+    """Agencies, courts, companies and governments on the other side, in order of first mention.
+
+    ``fast`` (default ``prefilter.ENABLED``) finds the patterns' heads in one scan; ``fast=False``
+    tests each pattern's heads with ``in``. Both run the same patterns in the same order.
+    """
+    use_fast = prefilter.ENABLED if fast is None else fast
     hits: dict[str, int] = {}
+    if use_fast:
+        n_party = len(_PARTY_SCANS)
+        n_nouns = len(_COUNTRY_SCANS[0][0])
+        for i in _runnable(text):
+            if i < n_party:
+                name, rx, _ = _PARTY_SCANS[i]
+                _party_hit(text, name, rx, hits)
+            elif i < n_party + n_nouns:
+                name, rx, _ = _COUNTRY_SCANS[0][0][i - n_party]
+                _country_hit(text, name, rx, hits, adjective=_COUNTRY_SCANS[0][1])
+            else:
+                name, rx, _ = _COUNTRY_SCANS[1][0][i - n_party - n_nouns]
+                _country_hit(text, name, rx, hits, adjective=_COUNTRY_SCANS[1][1])
+        return ordered_unique([n for n, _ in sorted(hits.items(), key=lambda kv: kv[1])])
     for name, rx, heads in _PARTY_SCANS:
         if not _may_match(heads, text):
             continue
-        for m in rx.finditer(text):
-            if _left_edge_ok(text, m.start()):
-                hits.setdefault(name, m.start())
-                break
+        _party_hit(text, name, rx, hits)
     for scans, adjective in _COUNTRY_SCANS:
         for name, rx, heads in scans:
             if not _may_match(heads, text):
                 continue
-            for m in rx.finditer(text):
-                if _left_edge_ok(text, m.start()) and _country_is_party(text, m, adjective=adjective):
-                    hits[name] = min(hits.get(name, m.start()), m.start())
-                    break
+            _country_hit(text, name, rx, hits, adjective=adjective)
     return ordered_unique([n for n, _ in sorted(hits.items(), key=lambda kv: kv[1])])
+
+
+def _party_hit(text: str, name: str, rx: re.Pattern[str], hits: dict[str, int]) -> None:
+    for m in rx.finditer(text):
+        if _left_edge_ok(text, m.start()):
+            hits.setdefault(name, m.start())
+            break
+
+
+def _country_hit(text: str, name: str, rx: re.Pattern[str], hits: dict[str, int], *, adjective: bool) -> None:
+    for m in rx.finditer(text):
+        if _left_edge_ok(text, m.start()) and _country_is_party(text, m, adjective=adjective):
+            hits[name] = min(hits.get(name, m.start()), m.start())
+            break
 
 
 def find_court(text: str) -> str | None:
@@ -180,16 +245,22 @@ def find_subjects(text: str, docket: str | None) -> tuple[str, ...]:
 _STAGE_BY_VALUE = {s.value: s for s in Stage}
 
 
-def find_stage(title: str, summary: str) -> Stage | None:
+def find_stage(title: str, summary: str, scan: prefilter.TextScan | None = None) -> Stage | None:
     """The newest development reported: the most advanced stage cue of the title, else of the text.
 
     A headline states the news; the body often recalls history ("filed in 2020 ..."), so the title wins
-    whenever it carries a cue.
+    whenever it carries a cue. ``scan``, of ``f"{title}. {summary}"`` (or of ``summary`` alone when
+    there is no title), lets the fast path reuse the word heads it found in the joined text.
     """
-    for part in (title, summary):
+    offset = len(title) + 2 if title else 0
+    for part, at in ((title, 0), (summary, offset)):
+        if scan is not None and scan.text.startswith(part, at) and (at == 0 or scan.text[at - 1] == " "):
+            search = functools.partial(scan.search_part, part=part, offset=at)
+        else:
+            search = functools.partial(re.Pattern.search, string=part)  # type: ignore[assignment]
         best: tuple[int, str] | None = None
         for term in pt.STAGE_TERMS:
-            if term.regex.search(part) and (best is None or term.weight > best[0]):
+            if search(term.regex) and (best is None or term.weight > best[0]):
                 best = (term.weight, term.label)
         if best is not None:
             return _STAGE_BY_VALUE[best[1]]

@@ -8,6 +8,10 @@ engine *can* skip through, finds that out in a couple of microseconds. The words
 import from the aliases ``patterns`` compiled out of ``lexicons``, so the lexicons stay the single source
 of truth; an alias whose leading literal cannot be read safely turns the prefilter off (always "maybe").
 
+The second half of the module applies the same idea to the case-insensitive vocabulary regexes once a
+platform is named: :class:`HeadIndex` finds, in one scan, where each regex's leading words start, and
+:class:`TextScan` tries each regex only there.
+
 ``ENABLED`` (or ``detect(..., fast=False)``) keeps the slow reference path callable, so tests can prove
 both paths give the same :class:`~bot.models.Detection` for every input.
 """
@@ -16,8 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+import re._constants as _c
+import re._parser as _sre_parser
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from bot.detect import patterns as pt
 
@@ -191,3 +198,217 @@ def platform_matches(text: str) -> Iterator[re.Match[str]]:
         else:
             yield m
             pos = m.end()
+
+
+# --- word heads: where a case-insensitive regex can match --------------------------------------------
+# Most vocabulary regexes are "\b" + a word ("\bsubpoena(?:s|ed)?\b|\bgag orders?\b"). With IGNORECASE
+# and a leading "\b" the engine cannot skip ahead: it tries every branch at every character, ~4 us per
+# regex on a 350-character article, whether the word is there or not. One scan of a case-folded copy
+# finds where each regex's leading words start; each regex is then only tried there.
+#
+# The folded copy must keep positions and map every character a case-insensitive ASCII literal matches
+# to that literal's lower case. ``str.lower`` does, except: "İ" (U+0130) lowers to two characters,
+# and "ı" (U+0131) and "ſ" (U+017F) match "i"/"s" under IGNORECASE yet lower to themselves.
+# tests/unit/test_detect_fastpath.py checks these claims over every code point.
+_FOLD_FIRST = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_ALNUM_LITERALS = frozenset(map(ord, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+# One-character heads that need no word boundary: never a letter, digit or space, so a head found by the
+# scan can neither hide nor be hidden by another head.
+_SYMBOL_LITERALS = frozenset(map(ord, "$#@%&*+=~^|<>"))
+_MIN_HEAD = 3  # a head is extended into following groups until it has this many characters
+
+
+def fold(text: str) -> str:
+    """``text`` lower-cased so that position i still holds (the fold of) character i of ``text``."""
+    if text.isascii():
+        return text.lower()
+    folded = text.translate(_FOLD_FIRST).lower()
+    if len(folded) != len(text):  # cannot happen for today's Unicode tables; never trust it blindly
+        raise ValueError("case folding changed the length of the text")
+    return folded
+
+
+def _lead(items: list[tuple[Any, Any]], boundary: bool, prefix: str) -> frozenset[str] | None:
+    """The literals every match of ``items`` starts with, after ``prefix``; None when unknown.
+
+    A literal only counts when a word boundary precedes it, so that it starts a word of the text.
+    """
+    i = 0
+    while i < len(items):
+        op, av = items[i]
+        if op is _c.AT:
+            if av is _c.AT_BOUNDARY:
+                boundary = True
+            elif not prefix:
+                return None  # "^", "$", "\B" before the first literal: positions not worth reasoning about
+            i += 1
+        elif op is _c.ASSERT or op is _c.ASSERT_NOT:
+            i += 1  # a lookaround consumes nothing
+        elif op is _c.LITERAL and av in _ALNUM_LITERALS:
+            if not (boundary or prefix):
+                return None
+            prefix += chr(av).lower()
+            i += 1
+        elif op is _c.LITERAL and not prefix and av in _SYMBOL_LITERALS:
+            return frozenset({chr(av)})  # "\$[\d.,]+ fine": any "$" of the text, word start or not
+        elif prefix and len(prefix) >= _MIN_HEAD:
+            return frozenset({prefix})
+        elif op is _c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if add_flags & (re.ASCII | re.LOCALE):
+                return None
+            return _lead([*sub.data, *items[i + 1 :]], boundary, prefix)
+        elif op is _c.BRANCH:
+            return _union([_lead([*alt.data, *items[i + 1 :]], boundary, prefix) for alt in av[1]])
+        elif op in _REPEATS:
+            low, _high, body = av
+            once = _lead(list(body.data), boundary, prefix)  # the first repetition, whatever follows it
+            return _union([once, _lead(items[i + 1 :], boundary, prefix)]) if low == 0 else once
+        else:
+            break
+    return frozenset({prefix}) if prefix else None
+
+
+def _union(parts: list[frozenset[str] | None]) -> frozenset[str] | None:
+    if any(p is None for p in parts):
+        return None
+    return frozenset().union(*parts)  # type: ignore[arg-type]
+
+
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
+
+
+def word_heads(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case ASCII words one of which every match of ``rx`` starts with, at the start of a word
+    of the text (a "\\b" before it); None when ``rx`` gives no such guarantee."""
+    if rx.flags & (re.ASCII | re.LOCALE):
+        return None
+    try:
+        parsed = _sre_parser.parse(rx.pattern, rx.flags)
+    except Exception:  # the private parser changed: do without heads rather than fail at import
+        logger.warning("cannot parse %r for word heads", rx.pattern, exc_info=True)
+        return None
+    return _lead(list(parsed.data), False, "")
+
+
+class HeadIndex:
+    """The word heads of many regexes, found in a text by one scan (see :meth:`scan`)."""
+
+    def __init__(self, regexes: Iterable[re.Pattern[str]]) -> None:
+        # Regexes with the same heads (one template for every platform) share one list of positions.
+        self._group_of: dict[int, int] = {}  # id(regex) -> its group; regexes without heads: none
+        self._keep: list[re.Pattern[str]] = []  # holds the regexes, so their ids stay theirs
+        groups: dict[frozenset[str], int] = {}
+        for rx in regexes:
+            if id(rx) in self._group_of:
+                continue
+            heads = word_heads(rx)
+            if heads is None:
+                continue
+            self._group_of[id(rx)] = groups.setdefault(heads, len(groups))
+            self._keep.append(rx)
+        owners: dict[str, set[int]] = defaultdict(set)
+        for heads, group in groups.items():
+            for head in heads:
+                owners[head].add(group)
+        # The scan reports the longest head at a position; every shorter head there is a prefix of it.
+        self._owners: dict[str, tuple[int, ...]] = {
+            head: tuple(sorted({g for h, gs in owners.items() if head.startswith(h) for g in gs}))
+            for head in owners
+        }
+        words = [h for h in owners if h[0] in _ALNUM]
+        symbols = [re.escape(h) for h in owners if h[0] not in _ALNUM]
+        # Only word starts: the lookbehind costs less than the matches inside words it saves.
+        parts = ["(?<![a-z0-9])(?:" + heads_regex(words).pattern + ")"] if words else []
+        self._heads = re.compile("|".join(parts + symbols)) if owners else None
+
+    def group(self, rx: re.Pattern[str]) -> int | None:
+        """Which list of :meth:`scan` holds the positions of ``rx``; None if it has no word heads."""
+        return self._group_of.get(id(rx))
+
+    def scan(self, text: str) -> dict[int, list[int]]:
+        """For every group with a head in ``text``, the positions (ascending) where one of its heads
+        starts a word of ``text`` (a "$"-like head: any position). A regex of the group can only
+        match at one of them; a group that is absent has none.
+
+        Heads are runs of letters and digits (or one symbol), so no word start lies inside a head
+        found before it: a plain ``finditer`` misses none.
+        """
+        found: dict[int, list[int]] = {}
+        if self._heads is None:
+            return found
+        owners = self._owners
+        for m in self._heads.finditer(fold(text)):
+            at = m.start()
+            for group in owners[m.group()]:
+                if (positions := found.get(group)) is None:
+                    found[group] = [at]
+                else:
+                    positions.append(at)
+        return found
+
+
+_NOWHERE: list[int] = []
+_MAX_TRIES = 16  # more candidate positions than this: one plain scan of the text is cheaper
+
+
+class TextScan:
+    """The searches of one text: ``rx.search``/``rx.finditer`` results, each regex tried only at the
+    positions ``index`` found for it; without an index (the reference path) plain whole-text scans."""
+
+    __slots__ = ("_found", "_index", "text")
+
+    def __init__(self, text: str, index: HeadIndex | None = None) -> None:
+        self.text = text
+        self._index = index
+        self._found = index.scan(text) if index is not None else None
+
+    def _positions(self, rx: re.Pattern[str]) -> list[int] | None:
+        if self._found is None:
+            return None
+        group = self._index.group(rx)  # type: ignore[union-attr]
+        if group is None:
+            return None
+        found = self._found.get(group, _NOWHERE)
+        return found if len(found) <= _MAX_TRIES else None
+
+    def search(self, rx: re.Pattern[str]) -> re.Match[str] | None:
+        """``rx.search(text)``: the regex can only match at its positions, so the first is the leftmost."""
+        found = self._positions(rx)
+        if found is None:
+            return rx.search(self.text)
+        match, text = rx.match, self.text
+        for at in found:
+            if (m := match(text, at)) is not None:
+                return m
+        return None
+
+    def finditer(self, rx: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        """``rx.finditer(text)``; every match is non-empty (it holds a head), so the next one is looked
+        for from the end of the last, exactly as ``finditer`` does."""
+        found = self._positions(rx)
+        if found is None:
+            return rx.finditer(self.text)
+        return self._iter(rx, found)
+
+    def _iter(self, rx: re.Pattern[str], found: list[int]) -> Iterator[re.Match[str]]:
+        match, text = rx.match, self.text
+        end = 0
+        for at in found:
+            if at >= end and (m := match(text, at)) is not None:
+                end = m.end()
+                yield m
+
+    def search_part(self, rx: re.Pattern[str], part: str, offset: int) -> re.Match[str] | None:
+        """``rx.search(part)`` where ``part == text[offset : offset + len(part)]`` and the character
+        before ``offset`` (if any) is no letter or digit, so a word start of ``part`` is one of ``text``."""
+        found = self._positions(rx)
+        if found is None:
+            return rx.search(part)
+        match = rx.match
+        stop = offset + len(part)
+        for at in found:
+            if offset <= at < stop and (m := match(part, at - offset)) is not None:
+                return m
+        return None

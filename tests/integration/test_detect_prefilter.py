@@ -1,6 +1,7 @@
 """The platform prefilter against the reference path over every shared item (skipped without ../shared).
 
-``detect(text)`` with the fast path must equal ``detect(text, fast=False)`` for every item of
+``detect(text)`` with the fast path (platform prefilter, word-head scan, one-scan counterparty heads)
+must equal ``detect(text, fast=False)`` for every item of
 ../shared/feeds/real, ../shared/feeds/feedparser (recursively) and ../shared/corpus/dev.jsonl, parsed
 and passed as the pipeline passes them (title + summary of each entry).
 """
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.detect import detector, prefilter
 from bot.detect import extract as ex
-from bot.detect import prefilter
 from bot.detect.detector import detect
 from bot.feeds.parser import FeedParseError, parse_bytes
 from bot.models import ArticleText
@@ -59,6 +60,18 @@ def test_fast_detection_equals_reference(items: dict[str, list[ArticleText]], so
         # the swapped text puts every summary where a title goes: other joins, other stage inputs
         for variant in (text, ArticleText(text.summary, text.title)):
             assert detect(variant) == detect(variant, fast=False), variant
+
+
+@pytest.mark.parametrize("source", ["real", "feedparser", "dev"])
+def test_fast_parts_equal_reference(items: dict[str, list[ArticleText]], source: str) -> None:
+    # detect() only asks for the stage of relevant items: check every item's, and its counterparties
+    index = detector._head_index()
+    for text in items[source]:
+        title, summary = ex.normalize(text.title), ex.normalize(text.summary)
+        full = f"{title}. {summary}" if title else summary
+        scan = prefilter.TextScan(full, index)
+        assert ex.find_stage(title, summary, scan) == ex.find_stage(title, summary), full
+        assert ex.find_counterparties(full, fast=True) == ex.find_counterparties(full, fast=False), full
 
 
 @pytest.mark.parametrize("source", ["real", "feedparser", "dev"])

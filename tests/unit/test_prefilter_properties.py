@@ -35,10 +35,12 @@ LEGAL_WORDS = [
     "ruled", "appeal", "antitrust", "banned", "blocked", "injunction", "gag order", "settlement",
     "government", "FBI", "DOJ", "Supreme Court", "charged", "arrested", "bill", "lawmakers",
     "transparency report", "40 percent", "CEO", "on", "against", "the", "game", "basketball", "suit and tie",
+    # case and Unicode look-alikes the folded copy of the word-head scan must still see
+    "SUED", "ſued", "İndicted", "fıned", "$5 million fine", "a fine", "in custody", "on bail", "v. Barr",
 ]
 NOISE = st.text(
     alphabet=st.sampled_from(
-        [*"aeX sT.,'\"-@#/&+!?:()\n\t", "\u00a0", "’", "‘", "“", "”", "–", "—", "ſ", "İ", "é"]
+        [*"aeX sT.,'\"-@#/&+!?:()$\n\t", "\u00a0", "’", "‘", "“", "”", "–", "—", "ſ", "İ", "ı", "\u212a", "é"]
     ),
     max_size=6,
 )
