@@ -15,6 +15,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.cases.tracker import warm
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.delivery.jobs import compile_digests, notify_disabled_feeds
@@ -101,6 +102,7 @@ class CasewatchBot(commands.AutoShardedBot):
     async def _open_services(self) -> None:
         s = self.settings
         self.store = await SqliteStore.open(s.db_path)
+        await warm(self.store)  # grouping caches of the busiest platforms (~0.1 s at 100k cases)
         self.parser = parser_pool(s)
         limits = fetch_limits(s)
         self.fetcher = RoutedFetcher(self.store, Fetcher(limits), Fetcher(limits, guard=self.guard))

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.cases.tracker import warm
 from bot.config import Settings
 from bot.feeds.fetcher import Fetcher, FetchLimits
 from bot.feeds.parser import ParserPool
@@ -55,6 +56,7 @@ class Runtime:
         cls, settings: Settings, *, alert_on_first_poll: bool | None = None, console: bool = False
     ) -> AsyncIterator[Runtime]:
         store = await SqliteStore.open(settings.db_path)
+        await warm(store)
         parser = parser_pool(settings)
         fetcher = Fetcher(fetch_limits(settings))
         options = PipelineOptions(

@@ -69,7 +69,7 @@ class Pager(discord.ui.View):
 async def resolve_case(interaction: discord.Interaction[Any], ref: str) -> Case | None:
     """An autocomplete pick is a case id; typed text falls back to the best search hit."""
     store = app(interaction).store
-    case = await store.cases.get(ref.strip())
+    case = await store.cases.resolve(ref.strip())
     if case is None and ref.strip():
         hits = await store.cases.search(ref, limit=1)
         case = hits[0] if hits else None

@@ -136,7 +136,7 @@ class FollowButton(
         return cls(match["case_id"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        case = await app(interaction).store.cases.get(self.case_id)
+        case = await app(interaction).store.cases.resolve(self.case_id)
         if case is None:
             await reply(
                 interaction,

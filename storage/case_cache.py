@@ -17,7 +17,9 @@ from typing import Any
 from bot.models import Case
 from storage.codec import case_from_row
 
-DEFAULT_MAX_CASES = 2048  # ~3 KB each on the benchmark data, up to ~10 KB for big real cases
+# ~3 KB each on the benchmark data, up to ~10 KB for big real cases. Room for the shortlists of the
+# platforms warmed at start (bot.cases.tracker.WARM_PLATFORMS x CANDIDATE_LIMIT) plus what they push out.
+DEFAULT_MAX_CASES = 4096
 
 
 class DecodedCaseCache:

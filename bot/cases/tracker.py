@@ -21,6 +21,8 @@ from bot.ports import Store
 from bot.summarize import summarize_case
 
 CANDIDATE_LIMIT = 200
+# Shortlists warmed at start: 15 x 200 = 3,000 cases, within the decoded-case and profile caches (4,096).
+WARM_PLATFORMS = 15
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -72,11 +74,13 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
     )
     # The detection must point at the case before observations are read, and the case row must exist first.
     # A stored candidate's row already exists, and the final save below rewrites every column of it.
-    if case.id not in {c.id for c in candidates}:
+    stored = {c.id for c in candidates}
+    if case.id not in stored:
         await store.cases.save(case, platform_keys(case.platforms))
-    for gone_id in touched:
-        if gone_id != case.id:
-            await store.cases.merge_into(case.id, gone_id)
+    # The article's own new case may be among the absorbed: it was never stored, so there is nothing to move.
+    gone = [cid for cid in touched if cid != case.id and cid in stored]
+    if gone:
+        await store.cases.merge_many(case.id, gone)
     await store.articles.save_detection(article.id, det, case.id)
 
     observations, members = await asyncio.gather(
@@ -104,6 +108,23 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         events=tuple(e for e, _ in new_pairs),
     )
     return change, tuple(i for _, i in new_pairs)
+
+
+async def warm(store: Store, platforms: int = WARM_PLATFORMS) -> int:
+    """Read and profile the grouping shortlists of the most active platforms; returns how many cases.
+
+    The first article of a platform after a start otherwise pays for decoding and profiling its 200
+    candidates (about 10 ms at 100k cases instead of 3). Only caches are filled, each validated against
+    the database on use, so warming is an optimisation that can never change a grouping decision.
+    """
+    total = 0
+    keys = await store.cases.active_platforms(platforms)
+    for key in keys:
+        cases = await store.cases.candidates([key], CANDIDATE_LIMIT)
+        case_profiles(cases)
+        total += len(cases)
+    log.info("warmed the grouping caches: %d cases of %d platforms", total, len(keys))
+    return total
 
 
 async def _gather(reads: Iterable[Awaitable[T]]) -> list[T]:

@@ -97,6 +97,14 @@ class CaseRepository:
         version = {r[0]: r[1] for r in rows}
         return await self._cases_at_versions([(cid, version[cid]) for cid in chosen if cid in version])
 
+    async def active_platforms(self, limit: int) -> list[str]:
+        """Platform keys whose cases were updated most recently: where the next articles will land."""
+        rows = await self._rows(
+            "SELECT platform_key FROM case_platforms GROUP BY platform_key ORDER BY MAX(updated_at) DESC LIMIT ?",
+            (limit,),
+        )
+        return [r[0] for r in rows]
+
     async def _cases_at_versions(self, pairs: Sequence[tuple[str, int]]) -> list[Case]:
         """The cases of ``pairs`` in order: decoded copies whose version still matches (read from the
         ``cases_version`` covering index), full rows only for the others."""
@@ -219,38 +227,36 @@ class CaseRepository:
         return [row_id if row_id is not None else int(next(cursors).lastrowid) for row_id in ids]  # type: ignore[arg-type]
 
     async def merge_into(self, kept_id: str, gone_id: str) -> None:
-        """Move everything of case ``gone_id`` to ``kept_id`` and delete it (inside a transaction).
+        """Move everything of case ``gone_id`` to ``kept_id`` and delete it (inside a transaction)."""
+        await self.merge_many(kept_id, [gone_id])
 
-        Detections, follows, case cards and outbox rows are re-pointed (the last three have no foreign
-        key). A follow or card the kept case already has for the same target is kept and the duplicate
-        dropped. The caller saves the merged case and recomputes its events afterwards.
+    async def merge_many(self, kept_id: str, gone_ids: Sequence[str]) -> None:
+        """Fold the cases ``gone_ids`` into ``kept_id``: one recorded merge each (schema 0006).
+
+        The ``case_merges`` trigger re-points detections, follows, case cards and outbox rows (the last
+        three have no foreign key; a follow or card the kept case already has for the same target is
+        kept and the duplicate dropped) and deletes the absorbed case. The gone id then resolves to the
+        kept case (:meth:`resolve`). The caller saves the merged case and recomputes its events.
         """
-        if kept_id == gone_id:
-            return
-        await pipeline(
-            self.db.conn,
-            [
-                ("UPDATE detections SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
-                # UNIQUE does not catch these duplicates (platform_key is NULL), so drop them explicitly.
-                (
-                    "DELETE FROM subscriptions WHERE case_id = ? AND EXISTS (SELECT 1 FROM subscriptions k "
-                    "WHERE k.case_id = ? AND k.target_kind = subscriptions.target_kind "
-                    "AND k.target_id = subscriptions.target_id)",
-                    (gone_id, kept_id),
-                ),
-                ("UPDATE subscriptions SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
-                ("UPDATE OR IGNORE case_cards SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
-                ("DELETE FROM case_cards WHERE case_id = ?", (gone_id,)),
-                ("UPDATE deliveries SET case_id = ? WHERE case_id = ?", (kept_id, gone_id)),
-                ("DELETE FROM case_events WHERE case_id = ?", (gone_id,)),
-                ("DELETE FROM case_platforms WHERE case_id = ?", (gone_id,)),
-                ("DELETE FROM cases WHERE id = ?", (gone_id,)),
-            ],
+        rows = [(gone_id, kept_id, to_iso(utcnow())) for gone_id in dict.fromkeys(gone_ids) if gone_id != kept_id]
+        if rows:
+            await self.db.conn.executemany(
+                "INSERT INTO case_merges (gone_id, kept_id, merged_at) VALUES (?, ?, ?)", rows
+            )
+
+    async def resolve(self, case_id: str) -> Case | None:
+        """The case ``case_id`` names: itself, or the case it was merged into (old cards, pasted ids)."""
+        rows = await self._rows(
+            "SELECT * FROM cases WHERE id = ? UNION ALL SELECT c.* FROM case_merges m "
+            "JOIN cases c ON c.id = m.kept_id WHERE m.gone_id = ? LIMIT 1",
+            (case_id, case_id),
         )
+        return case_from_row(rows[0]) if rows else None
 
     async def delete_all(self) -> None:
         """Forget every case (reprocessing rebuilds them); articles and detections stay."""
         await self.db.conn.execute("UPDATE detections SET case_id = NULL")
+        await self.db.conn.execute("DELETE FROM case_merges")
         await self.db.conn.execute("DELETE FROM cases")
         self.decoded.forget()
 

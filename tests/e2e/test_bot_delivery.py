@@ -245,3 +245,24 @@ async def test_scheduler_polls_and_delivers_on_its_own(world: World) -> None:
         assert not bot.scheduler.running
     assert len(world.fake.messages(world.alerts)) == 1
     assert server.hits("/feed.xml") == 1
+
+
+async def test_follow_button_of_a_card_posted_before_a_merge_follows_the_surviving_case(world: World) -> None:
+    from bot.models import Action, Case, Stage
+
+    await world.slash("alerts set", {"channel": world.alerts})
+    await world.ingest(rss(SUMMONS))
+    await world.bot.publisher.drain()
+    [card] = world.fake.messages(world.alerts)
+    absorbed = card.components[0]["components"][0]["custom_id"].removeprefix("cw:follow:")
+    older = Case(id="c-older", title="Twitter summons (older reports)", status=Stage.FILED, action=Action.SUMMONS,
+                 platforms=("Twitter",), article_count=1)
+    async with world.store.transaction():
+        await world.store.cases.save(older, ["twitter"])
+        await world.store.cases.merge_many(older.id, [absorbed])
+    assert await world.store.cases.get(absorbed) is None
+
+    click = await world.fake.click(card, world.member, f"cw:follow:{absorbed}")
+    assert "Following" in ((await click.response()).content or "")
+    subs = await world.store.guilds.subscriptions_of(TargetKind.USER, world.member.user.id)
+    assert [s.case_id for s in subs] == [older.id]

@@ -115,6 +115,9 @@ async def test_newest_first_reports_end_in_one_case_and_follows_move(store: Sqli
     assert kept == oldest_case  # the earlier-opened case keeps its id
     assert {await _case_of(store, e.url or "") for e in (WITHDRAWN, DEMAND, RULING)} == {kept}
     assert await store.cases.get(newest_case) is None
+    # The absorbed id still names the dispute: an old card's Follow button or a pasted id lands here.
+    resolved = await store.cases.resolve(newest_case)
+    assert resolved is not None and resolved.id == kept
 
     case = await store.cases.get(kept)
     assert case is not None and case.article_count == 3
@@ -181,3 +184,35 @@ async def test_merge_announces_only_what_the_new_article_changed(store: SqliteSt
     assert all(e.article_id == bridge.article_id for e in bridge.events)
     assert len(bridge_event_ids) == len(bridge.events) <= 1
     assert bridge.case.status is Stage.WITHDRAWN and bridge.case.article_count == 3
+
+
+async def test_merge_redirects_stay_flat_and_never_shadow_a_live_case(store: SqliteStore) -> None:
+    """a absorbed into b, then b into c: a resolves to c. Re-creating a (reprocessing derives ids from the
+    first report) makes a live again, and forgetting every case forgets the redirects too."""
+    from bot.models import Action, Case
+
+    def case(case_id: str) -> Case:
+        return Case(id=case_id, title=f"Reddit subpoena {case_id}", status=Stage.DEMAND, action=Action.SUBPOENA,
+                    platforms=("Reddit",), opened_at=NOW, updated_at=NOW, article_count=1)
+
+    async with store.transaction():
+        for cid in "abc":
+            await store.cases.save(case(cid), ["reddit"])
+        await store.cases.merge_many("b", ["a"])
+        await store.cases.merge_many("c", ["b", "c"])  # the survivor in the list is ignored
+    assert await store.cases.get("a") is None and await store.cases.get("b") is None
+    for old in "abc":
+        resolved = await store.cases.resolve(old)
+        assert resolved is not None and resolved.id == "c"
+    rows = await store.db.fetchall("SELECT gone_id, kept_id FROM case_merges ORDER BY gone_id")
+    assert [(r[0], r[1]) for r in rows] == [("a", "c"), ("b", "c")]
+    assert await store.cases.resolve("nope") is None
+
+    async with store.transaction():
+        await store.cases.save(case("a"), ["reddit"])
+    again = await store.cases.resolve("a")
+    assert again is not None and again.id == "a" and again.title == "Reddit subpoena a"
+    async with store.transaction():
+        await store.cases.delete_all()
+    assert await store.cases.resolve("b") is None
+    assert await store.db.fetchall("SELECT * FROM case_merges") == []

@@ -239,3 +239,23 @@ async def test_cached_candidates_are_checked_by_version_not_reread(store: Sqlite
     third = await store.cases.candidates(["reddit"])
     assert store.cases.decoded.misses == misses + 1
     assert [c.title for c in third if c.id == "c3"] == ["changed"]
+
+
+async def test_start_up_warm_up_fills_the_caches_of_the_most_active_platforms(store: SqliteStore) -> None:
+    from bot.cases.clustering import case_profile
+    from bot.cases.tracker import warm
+
+    stale = _case("old", 400, platforms=("Tumblr",))
+    await _save(store, _case("a", 3), _case("b", 2), _case("t", 1, platforms=("Telegram",)), stale)
+    assert await store.cases.active_platforms(2) == ["telegram", "reddit"]  # most recently updated first
+    assert await warm(store, platforms=2) == 3
+    assert store.cases.decoded.misses == 3 and len(store.cases.decoded) == 3
+    # The first article's read after start is served from the caches: no row decoded, profiles reused.
+    profiles = {c.id: case_profile(c) for c in await store.cases.candidates(["reddit"])}
+    assert store.cases.decoded.misses == 3 and store.cases.decoded.hits == 2
+    again = {c.id: case_profile(c) for c in await store.cases.candidates(["reddit"])}
+    assert all(again[cid] is profiles[cid] for cid in profiles)
+    # The platform beyond the budget was not read.
+    await store.cases.candidates(["tumblr"])
+    assert store.cases.decoded.misses == 4
+    assert await warm(store, platforms=0) == 0
