@@ -226,11 +226,13 @@ async def measure(
 ) -> dict[str, list[float]]:
     """Latency samples (ms) of each query, interleaved so drift hits all of them alike.
 
-    With ``warm_up`` the store is opened the way the bot opens it at start (``bot.cases.tracker.warm``
-    fills the grouping caches of the busiest platforms); ``startup_warm`` is that one-off cost."""
-    from bot.cases.tracker import track, warm
+    With ``warm_up`` the store is opened the way the bot opens it at start (``bot.runtime.warm_up`` builds
+    detection's index and fills the grouping caches of the busiest platforms); ``startup_warm`` is that
+    one-off cost."""
+    from bot.cases.tracker import track
     from bot.detect.detector import detect
     from bot.models import Article, ArticleText, Entry
+    from bot.runtime import warm_up as start_up
     from storage.store import SqliteStore
 
     rnd = random.Random(seed)
@@ -243,7 +245,7 @@ async def measure(
     seen_platforms: set[frozenset[str]] = set()  # the first article of a platform after start
     try:
         if warm_up:
-            await timed(out["startup_warm"], lambda: warm(store))
+            await timed(out["startup_warm"], lambda: start_up(store))
         for i in range(n_samples):
             case_id = f"bench-{rnd.randrange(1, n_cases + 1):07d}"
             word = rnd.choice(words)

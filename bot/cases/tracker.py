@@ -6,12 +6,9 @@ reads what they need and writes what they decide. It runs inside the caller's tr
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
 
 from bot.cases.clustering import absorb, case_profiles, find_case, open_case, platform_keys
 from bot.cases.merge import merge_plan
@@ -23,7 +20,6 @@ from bot.summarize import summarize_case
 CANDIDATE_LIMIT = 200
 # Shortlists warmed at start: 15 x 200 = 3,000 cases, within the decoded-case and profile caches (4,096).
 WARM_PLATFORMS = 15
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -65,13 +61,10 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         touched = list(dict.fromkeys([case.id, merged.id, *(c.id for c in absorbed)]))
         log.info("case %s absorbed %s", merged.id, ", ".join(i for i in touched if i != merged.id))
         case, is_new = merged, False
-    # Only needed to tell which events are new, and a new case announces none. The reads are independent,
-    # so they are issued together (one storage round trip instead of one per case).
-    old_events = (
-        []
-        if is_new
-        else [e for evs in await _gather(store.cases.events(cid) for cid in touched) for e in evs]
-    )
+    # Only needed to tell which events are new (a new case announces none), and the kept case's rows let
+    # replace_events skip its own read. One read for every case involved.
+    old_rows = {} if is_new else await store.cases.event_rows_of(touched)
+    old_events = [e for rows in old_rows.values() for _, e in rows]
     # The detection must point at the case before observations are read, and the case row must exist first.
     # A stored candidate's row already exists, and the final save below rewrites every column of it.
     stored = {c.id for c in candidates}
@@ -83,11 +76,10 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         await store.cases.merge_many(case.id, gone)
     await store.articles.save_detection(article.id, det, case.id)
 
-    observations, members = await asyncio.gather(
-        store.cases.observations(case.id), store.articles.for_case(case.id)
-    )
+    members, observations = await store.cases.members(case.id)
     status, events = derive_status(case.id, observations)
-    event_ids = await store.cases.replace_events(case.id, events)
+    kept_rows = None if is_new else old_rows.get(case.id, [])
+    event_ids = await store.cases.replace_events(case.id, events, kept_rows)
     identity = _event_identity if len(touched) == 1 else _merged_event_identity
     known = {identity(e) for e in old_events}
     new_pairs = [(e, i) for e, i in zip(events, event_ids, strict=True) if identity(e) not in known]
@@ -127,6 +119,3 @@ async def warm(store: Store, platforms: int = WARM_PLATFORMS) -> int:
     return total
 
 
-async def _gather(reads: Iterable[Awaitable[T]]) -> list[T]:
-    """Independent reads issued together: the store queues them at once instead of one after another."""
-    return list(await asyncio.gather(*reads))

@@ -71,6 +71,12 @@ def _head_index() -> prefilter.HeadIndex:
     return prefilter.HeadIndex(regexes)
 
 
+def prepare() -> None:
+    """Build the fast path's word-head index now (~0.1 s) rather than on the first relevant article."""
+    if prefilter.ENABLED:
+        _head_index()
+
+
 def _pick_action(labels: dict[str, int], platform_executive: bool) -> Action | None:
     if not labels:
         return None

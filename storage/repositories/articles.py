@@ -50,7 +50,8 @@ class ArticleRepository:
         return await self._present("content_hash", hashes, " AND feed_id = ?", (feed_id,))
 
     async def insert(self, feed_id: int, entry: Entry, fetched_at: datetime) -> int:
-        async with self.db.conn.execute(
+        # execute_insert: the row id in the same round trip (a cursor would need a second one to close)
+        row = await self.db.conn.execute_insert(
             "INSERT INTO articles (feed_id, key, url, title, summary, published, fetched_at, content_hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -63,8 +64,10 @@ class ArticleRepository:
                 to_iso(fetched_at),
                 entry.content_hash,
             ),
-        ) as cur:
-            return int(cur.lastrowid)  # type: ignore[arg-type]
+        )
+        if row is None:
+            raise RuntimeError("SQLite returned no row id for an article insert")
+        return int(row[0])
 
     async def insert_irrelevant(
         self, feed_id: int, items: list[tuple[Entry, Detection]], fetched_at: datetime

@@ -9,9 +9,9 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import from_iso, to_iso, utcnow
-from bot.models import Case, CaseEvent, Observation, Stage
+from bot.models import Article, Case, CaseEvent, Observation, Stage
 from storage.case_cache import DecodedCaseCache
-from storage.codec import case_from_row, dumps, event_from_row
+from storage.codec import article_from_row, case_from_row, dumps, event_from_row
 from storage.database import Database
 from storage.repositories.articles import fts_query
 
@@ -181,6 +181,35 @@ class CaseRepository:
             for r in rows
         ]
 
+    async def members(self, case_id: str) -> tuple[list[Article], list[Observation]]:
+        """The case's articles (oldest news first) and their stage observations (by article id), from
+        one read: status and summary need both, and they join the same rows."""
+        rows = await self._rows(
+            "SELECT a.*, d.stage AS stage FROM detections d JOIN articles a ON a.id = d.article_id "
+            "WHERE d.case_id = ? ORDER BY COALESCE(a.published, a.fetched_at), a.id",
+            (case_id,),
+        )
+        articles = [article_from_row(r) for r in rows]
+        observations = [
+            Observation(article_id=a.id, stage=Stage(r["stage"]), published=a.published, fetched_at=a.fetched_at,
+                        url=a.url)
+            for a, r in sorted(zip(articles, rows, strict=True), key=lambda ar: ar[0].id)
+            if r["stage"] is not None
+        ]
+        return articles, observations
+
+    async def event_rows_of(self, case_ids: Sequence[str]) -> dict[str, list[tuple[int, CaseEvent]]]:
+        """Stored events (row id, event) of several cases in one read, by case id."""
+        out: dict[str, list[tuple[int, CaseEvent]]] = {cid: [] for cid in case_ids}
+        if not case_ids:
+            return out
+        rows = await self._rows(
+            f"SELECT * FROM case_events WHERE case_id IN ({','.join('?' * len(out))}) ORDER BY at, id", list(out)
+        )
+        for r in rows:
+            out[r["case_id"]].append((r["id"], event_from_row(r)))
+        return out
+
     async def events(self, case_id: str) -> list[CaseEvent]:
         return [event for _, event in await self.event_rows(case_id)]
 
@@ -188,11 +217,15 @@ class CaseRepository:
         rows = await self._rows("SELECT * FROM case_events WHERE case_id = ? ORDER BY at, id", (case_id,))
         return [(r["id"], event_from_row(r)) for r in rows]
 
-    async def replace_events(self, case_id: str, events: Sequence[CaseEvent]) -> list[int]:
+    async def replace_events(
+        self, case_id: str, events: Sequence[CaseEvent], existing: Sequence[tuple[int, CaseEvent]] | None = None
+    ) -> list[int]:
         """Store the recomputed event history; keep rows that did not change so their ids stay stable.
 
+        ``existing`` is the case's stored rows when the caller has just read them (in this transaction).
         Returns the ids of ``events`` in order."""
-        existing = await self.event_rows(case_id)
+        if existing is None:
+            existing = await self.event_rows(case_id)
         by_identity = {_identity(e): row_id for row_id, e in existing}
         now = to_iso(utcnow())
         ids: list[int | None] = []

@@ -216,3 +216,17 @@ async def test_merge_redirects_stay_flat_and_never_shadow_a_live_case(store: Sql
         await store.cases.delete_all()
     assert await store.cases.resolve("b") is None
     assert await store.db.fetchall("SELECT * FROM case_merges") == []
+
+
+async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore) -> None:
+    """Grouping reads a case's articles and stage observations in one query; both must equal the
+    separate reads (articles oldest news first, observations by article id, stage-less reports skipped)."""
+    pipeline = Pipeline(store, _NoParser(), clock=lambda: NOW)
+    feed, _ = await store.feeds.add("https://outlet.example.org/rss")
+    await _ingest(pipeline, feed, WITHDRAWN, RULING, DEMAND)
+    case_id = await _case_of(store, RULING.url or "")
+    articles, observations = await store.cases.members(case_id)
+    assert articles == await store.articles.for_case(case_id) and len(articles) >= 2
+    assert observations == await store.cases.observations(case_id) and observations
+    rows = await store.cases.event_rows_of([case_id, "missing"])
+    assert [e for _, e in rows[case_id]] == await store.cases.events(case_id) and rows["missing"] == []
