@@ -85,7 +85,24 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="This se
         await store.feeds.remove(target, guild_id=interaction.guild_id)
         await reply(interaction, f"Removed {render.safe(target, 300)} from this server's feeds.")
 
+    @app_commands.command(name="enable", description="Turn a disabled feed of this server back on")
+    @app_commands.describe(url="Pick one of this server's feeds")
+    async def enable(self, interaction: discord.Interaction[Any], url: str) -> None:
+        store = app(interaction).store
+        target = canonical_url(url.strip()) or url.strip()
+        feed = await store.feeds.owned_by(target, interaction.guild_id)  # type: ignore[arg-type]
+        if feed is None:
+            await reply(interaction, "This server has no such feed. See /feeds list.")
+            return
+        if feed.enabled and not feed.consecutive_failures:
+            await reply(interaction, f"{render.safe(feed.url, 300)} is already on and healthy.")
+            return
+        # Failures reset and due now: the next poll tick tries it; /feeds status shows how that went.
+        await store.feeds.set_enabled(feed.id, True)
+        await reply(interaction, f"Enabled {render.safe(feed.url, 300)}; it is polled on the next tick.")
+
     @remove.autocomplete("url")
+    @enable.autocomplete("url")
     async def own_feeds(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -109,7 +126,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="This se
         troubled = [f for f in feeds if not f.enabled or f.consecutive_failures]
         text = render_lists.feed_lines(troubled).text(empty=f"All {len(feeds)} feeds are healthy.")
         if troubled:
-            text += "\n\nA disabled feed stays off: fix it, then /feeds remove and /feeds add it again."
+            text += "\n\nA disabled feed stays off until an admin turns it back on with /feeds enable."
         await reply(interaction, spec=render.message(embeds=[render.embed("Feed status", text)]))
 
     @app_commands.command(

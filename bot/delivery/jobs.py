@@ -43,7 +43,7 @@ async def notify_disabled_feeds(store: SqliteStore) -> int:
     for feed, owners in await store.feeds.disabled_owned():
         text = (
             f"casewatch stopped polling your feed {feed.url}: {feed.disabled_reason or 'disabled'}. "
-            "Fix the feed and add it again with /feeds add, or remove it with /feeds remove."
+            "Fix the feed and turn it back on with /feeds enable, or remove it with /feeds remove."
         )
         for guild_id in owners:
             key = f"feed-disabled:{feed.id}:{guild_id}:{to_iso(feed.last_fetch_at)}"

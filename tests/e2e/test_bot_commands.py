@@ -17,7 +17,7 @@ from tests.feedserver import FeedServer
 MANAGE_GUILD = 1 << 5
 ADMIN_COMMANDS = [
     *(f"alerts {s}" for s in ("set", "clear", "show", "filters", "ping", "digest", "admin-channel", "test")),
-    *(f"feeds {s}" for s in ("add", "remove", "list", "status", "test")),
+    *(f"feeds {s}" for s in ("add", "remove", "enable", "list", "status", "test")),
     "owner sync",
 ]
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -75,7 +75,7 @@ async def test_members_without_manage_server_cannot_run_admin_commands(world: Wo
     options |= {"mode": "daily"} if command == "alerts digest" else {}
     options |= (
         {"url": "https://example.org/feed.xml"}
-        if command in ("feeds add", "feeds remove", "feeds test")
+        if command in ("feeds add", "feeds remove", "feeds enable", "feeds test")
         else {}
     )
     handle = await world.fake.invoke_slash(world.guild, world.general, world.member, command, options)
@@ -270,6 +270,16 @@ async def test_feeds_add_list_test_status_remove(world: World) -> None:
     stranger = world.fake.add_member(other, "stranger", permissions=["manage_guild"])
     handle = await world.fake.invoke_slash(other, other_channel, stranger, "feeds remove", {"url": url})
     assert "no such feed" in (await handle.response()).content
+    handle = await world.fake.invoke_slash(other, other_channel, stranger, "feeds enable", {"url": url})
+    assert "no such feed" in (await handle.response()).content
+    assert not (await world.store.feeds.get_by_url(url)).enabled  # another guild cannot turn it on
+
+    enabled = await world.slash("feeds enable", {"url": url})
+    assert enabled.ephemeral and "Enabled" in enabled.content
+    feed = await world.store.feeds.get_by_url(url)
+    assert feed.enabled and feed.consecutive_failures == 0 and feed.disabled_reason is None
+    assert "healthy" in (await world.slash("feeds status")).embeds[0]["description"]
+    assert "already on" in (await world.slash("feeds enable", {"url": url})).content
     handle = await world.fake.invoke_slash(other, other_channel, stranger, "feeds list", {})
     assert "No feeds yet" in (await handle.response()).embeds[0]["description"]
     assert await world.store.feeds.get_by_url(url) is not None
