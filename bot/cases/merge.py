@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
 from bot.cases.clustering import Profile, case_profile, evidence_score, fold
 from bot.models import Case
@@ -110,9 +109,3 @@ def merge_plan(
         pool = {cid: v for cid, v in pool.items() if scored[cid] > 0}
     return merged, tuple(absorbed)
 
-
-@runtime_checkable
-class CaseMerger(Protocol):
-    """The storage operation a merge needs (``storage.repositories.cases.CaseRepository`` has it)."""
-
-    async def merge_into(self, kept_id: str, gone_id: str) -> None: ...

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import from_iso, to_iso, utcnow
+from bot.clock import to_iso, utcnow
 from bot.models import Article, Case, CaseEvent, Observation, Stage
 from storage.case_cache import DecodedCaseCache
 from storage.codec import article_from_row, case_from_row, dumps, event_from_row
@@ -164,23 +164,6 @@ class CaseRepository:
             ],
         )
 
-    async def observations(self, case_id: str) -> list[Observation]:
-        rows = await self._rows(
-            "SELECT a.id, d.stage, a.published, a.fetched_at, a.url FROM detections d "
-            "JOIN articles a ON a.id = d.article_id WHERE d.case_id = ? AND d.stage IS NOT NULL ORDER BY a.id",
-            (case_id,),
-        )
-        return [
-            Observation(
-                article_id=r[0],
-                stage=Stage(r[1]),
-                published=from_iso(r[2]),
-                fetched_at=from_iso(r[3]),  # type: ignore[arg-type]
-                url=r[4],
-            )
-            for r in rows
-        ]
-
     async def members(self, case_id: str) -> tuple[list[Article], list[Observation]]:
         """The case's articles (oldest news first) and their stage observations (by article id), from
         one read: status and summary need both, and they join the same rows."""
@@ -214,8 +197,7 @@ class CaseRepository:
         return [event for _, event in await self.event_rows(case_id)]
 
     async def event_rows(self, case_id: str) -> list[tuple[int, CaseEvent]]:
-        rows = await self._rows("SELECT * FROM case_events WHERE case_id = ? ORDER BY at, id", (case_id,))
-        return [(r["id"], event_from_row(r)) for r in rows]
+        return (await self.event_rows_of([case_id]))[case_id]
 
     async def replace_events(
         self, case_id: str, events: Sequence[CaseEvent], existing: Sequence[tuple[int, CaseEvent]] | None = None
@@ -258,10 +240,6 @@ class CaseRepository:
             return [row_id for row_id in ids if row_id is not None]
         cursors = iter(await pipeline(self.db.conn, statements))
         return [row_id if row_id is not None else int(next(cursors).lastrowid) for row_id in ids]  # type: ignore[arg-type]
-
-    async def merge_into(self, kept_id: str, gone_id: str) -> None:
-        """Move everything of case ``gone_id`` to ``kept_id`` and delete it (inside a transaction)."""
-        await self.merge_many(kept_id, [gone_id])
 
     async def merge_many(self, kept_id: str, gone_ids: Sequence[str]) -> None:
         """Fold the cases ``gone_ids`` into ``kept_id``: one recorded merge each (schema 0006).

@@ -219,14 +219,23 @@ async def test_merge_redirects_stay_flat_and_never_shadow_a_live_case(store: Sql
 
 
 async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore) -> None:
-    """Grouping reads a case's articles and stage observations in one query; both must equal the
-    separate reads (articles oldest news first, observations by article id, stage-less reports skipped)."""
+    """Grouping reads a case's articles and stage observations in one query: articles oldest news first
+    (as for_case), observations by article id with stage-less reports skipped."""
     pipeline = Pipeline(store, _NoParser(), clock=lambda: NOW)
     feed, _ = await store.feeds.add("https://outlet.example.org/rss")
     await _ingest(pipeline, feed, WITHDRAWN, RULING, DEMAND)
     case_id = await _case_of(store, RULING.url or "")
     articles, observations = await store.cases.members(case_id)
     assert articles == await store.articles.for_case(case_id) and len(articles) >= 2
-    assert observations == await store.cases.observations(case_id) and observations
-    rows = await store.cases.event_rows_of([case_id, "missing"])
-    assert [e for _, e in rows[case_id]] == await store.cases.events(case_id) and rows["missing"] == []
+    # the stage-bearing reports by article id, as the separate observations read returned them
+    rows = await store.db.fetchall(
+        "SELECT a.id, d.stage FROM detections d JOIN articles a ON a.id = d.article_id "
+        "WHERE d.case_id = ? AND d.stage IS NOT NULL ORDER BY a.id",
+        (case_id,),
+    )
+    assert [(o.article_id, o.stage.value) for o in observations] == [(r[0], r[1]) for r in rows] and observations
+    by_id = {a.id: a for a in articles}
+    assert all((o.published, o.fetched_at, o.url) == (by_id[o.article_id].published, by_id[o.article_id].fetched_at,
+               by_id[o.article_id].url) for o in observations)
+    events = await store.cases.event_rows_of([case_id, "missing"])
+    assert [e for _, e in events[case_id]] == await store.cases.events(case_id) and events["missing"] == []

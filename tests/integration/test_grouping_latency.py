@@ -53,7 +53,7 @@ async def test_a_write_by_another_connection_is_seen(store: SqliteStore, tmp_pat
     async with await SqliteStore.open(tmp_path / "casewatch.db") as other:
         await _save(other, _case("a", 0, summary="ruled", status=Stage.RULING, keywords=("^oregon", "judge")))
         async with other.transaction():
-            await other.cases.merge_into("a", "b")
+            await other.cases.merge_many("a", ["b"])
     fresh = await store.cases.candidates(["reddit"])
     assert fresh == [await store.cases.get("a")]
     assert fresh[0].status is Stage.RULING and fresh[0].keywords == ("^oregon", "judge")
