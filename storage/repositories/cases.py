@@ -17,6 +17,12 @@ from storage.repositories.articles import fts_query
 
 Statement = tuple[str, Sequence[Any] | dict[str, Any]]
 
+# The grouping shortlist of one platform, newest first (see CaseRepository.candidates).
+_WALK = (
+    "SELECT case_id, version, updated_at FROM case_platforms INDEXED BY case_platforms_walk "
+    "WHERE platform_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?"
+)
+
 
 async def pipeline(conn: aiosqlite.Connection, statements: Sequence[Statement]) -> list[aiosqlite.Cursor]:
     """Run ``statements`` in order, queued together: one event-loop round trip instead of one each.
@@ -56,46 +62,28 @@ class CaseRepository:
     async def candidates(self, platform_keys: Iterable[str], limit: int = 200) -> list[Case]:
         """Cases sharing a platform, most recently updated first (the grouping shortlist).
 
-        One indexed, LIMITed walk per platform key: a single query over several keys had to sort every
-        case of a big platform (tens of thousands at 100k cases) on each new article."""
+        One LIMITed walk of the covering ``case_platforms_walk`` index per platform key (schema 0007: it
+        carries each case's version, so no other page is read for cases already decoded). On equal
+        ``updated_at`` the later-written row comes first. A single query over several keys would have to
+        sort every case of a big platform (tens of thousands at 100k cases) on each new article."""
         keys = sorted(set(platform_keys))
         if not keys:
             return []
-        if len(keys) == 1:
-            # Most articles name one platform: the walk and the versions in one statement. Ties on
-            # updated_at keep the walk's index order (rowid descending), which the shortlist kept before.
-            pairs = await self._rows(
-                "SELECT c.id, c.version FROM (SELECT case_id, updated_at, rowid AS r FROM case_platforms "
-                "WHERE platform_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?) p "
-                "JOIN cases c INDEXED BY cases_version ON c.id = p.case_id ORDER BY p.updated_at DESC, p.r DESC",
-                (keys[0], limit),
-            )
-            return await self._cases_at_versions([(r[0], r[1]) for r in pairs])
+        walks = await asyncio.gather(*(self._rows(_WALK, (key, limit)) for key in keys))
+        if len(walks) == 1:
+            return await self._cases_at_versions([(r[0], r[1]) for r in walks[0]])
+        # Several keys: the newest ``limit`` of the union. Python's sort is stable, so ties keep the order
+        # of first appearance (the first key's walk, then the next key's new cases).
         recent: dict[str, str] = {}
-        per_key = await asyncio.gather(
-            *(
-                self._rows(
-                    "SELECT case_id, updated_at FROM case_platforms WHERE platform_key = ? "
-                    "ORDER BY updated_at DESC LIMIT ?",
-                    (key, limit),
-                )
-                for key in keys
-            )
-        )
-        for rows in per_key:
-            for case_id, updated in rows:
+        version: dict[str, int] = {}
+        for rows in walks:
+            for case_id, case_version, updated in rows:
+                version[case_id] = case_version
                 if updated and (case_id not in recent or updated > recent[case_id]):
                     recent[case_id] = updated
                 recent.setdefault(case_id, updated or "")
-        chosen = sorted(recent, key=lambda cid: recent[cid], reverse=True)[:limit]
-        if not chosen:
-            return []
-        rows = await self._rows(
-            f"SELECT id, version FROM cases INDEXED BY cases_version WHERE id IN ({','.join('?' * len(chosen))})",
-            chosen,
-        )
-        version = {r[0]: r[1] for r in rows}
-        return await self._cases_at_versions([(cid, version[cid]) for cid in chosen if cid in version])
+        chosen = sorted(recent, key=recent.__getitem__, reverse=True)[:limit]
+        return await self._cases_at_versions([(cid, version[cid]) for cid in chosen])
 
     async def active_platforms(self, limit: int) -> list[str]:
         """Platform keys whose cases were updated most recently: where the next articles will land."""
@@ -146,18 +134,21 @@ class CaseRepository:
         marks = ", ".join(f":{k}" for k in values)
         updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
         updated_at = to_iso(case.updated_at)
+        # The platform rows go first so the row's new version has none to update (schema 0007's trigger),
+        # then come back carrying that version.
         await pipeline(
             self.db.conn,
             [
+                ("DELETE FROM case_platforms WHERE case_id = ?", (case.id,)),
                 (
                     f"INSERT INTO cases ({cols}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}",
                     values,
                 ),
-                ("DELETE FROM case_platforms WHERE case_id = ?", (case.id,)),
                 *(
                     (
-                        "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES (?, ?, ?)",
-                        (case.id, key, updated_at),
+                        "INSERT INTO case_platforms (case_id, platform_key, updated_at, version) "
+                        "SELECT id, ?, ?, version FROM cases WHERE id = ?",
+                        (key, updated_at, case.id),
                     )
                     for key in sorted(set(platform_keys))
                 ),

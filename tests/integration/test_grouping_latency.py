@@ -190,7 +190,7 @@ async def test_one_platform_shortlist_keeps_the_walk_order(store: SqliteStore) -
     await _save(store, _case("old", 9), *same_day, _case("new", 1), _case("undated", 0, updated_at=None))
     await _save(store, _case("t1", 3, title="re-saved: its platform row is now the latest of the tie"))
     walk = await store.db.fetchall(
-        "SELECT case_id FROM case_platforms WHERE platform_key = 'reddit' ORDER BY updated_at DESC LIMIT 5"
+        "SELECT case_id FROM case_platforms WHERE platform_key = 'reddit' ORDER BY updated_at DESC, rowid DESC LIMIT 5"
     )
     got = [c.id for c in await store.cases.candidates(["reddit"], limit=5)]
     assert got == [r[0] for r in walk]
@@ -259,3 +259,73 @@ async def test_start_up_warm_up_fills_the_caches_of_the_most_active_platforms(st
     await store.cases.candidates(["tumblr"])
     assert store.cases.decoded.misses == 4
     assert await warm(store, platforms=0) == 0
+
+
+async def _platform_versions(store: SqliteStore) -> list[tuple[str, int, int]]:
+    rows = await store.db.fetchall(
+        "SELECT p.case_id, p.version, c.version FROM case_platforms p JOIN cases c ON c.id = p.case_id"
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_platform_rows_always_carry_their_case_version(store: SqliteStore) -> None:
+    """The shortlist trusts the version in the platform index (schema 0007): every kind of write keeps it
+    equal to the case row's, including raw SQL and a rolled-back transaction."""
+
+    async def assert_in_step(expected_rows: int) -> None:
+        rows = await _platform_versions(store)
+        assert len(rows) == expected_rows
+        assert all(mine == theirs and mine is not None for _, mine, theirs in rows), rows
+
+    await _save(store, _case("a", 2, platforms=("Reddit", "Twitter")), _case("b", 1))
+    await assert_in_step(3)
+    before = {cid: v for cid, v, _ in await _platform_versions(store)}
+    async with store.transaction():
+        await store.db.conn.execute("UPDATE cases SET summary = 'raw' WHERE id = 'a'")
+    await assert_in_step(3)
+    assert {cid: v for cid, v, _ in await _platform_versions(store)}["a"] != before["a"]
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with store.transaction():
+            await store.cases.save(_case("b", 0, title="undone"), ["reddit"])
+            raise Undo
+    await assert_in_step(3)
+    async with store.transaction():  # another writer inserting platform rows without a version
+        await store.db.conn.execute(
+            "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES ('b', 'tumblr', '2024')"
+        )
+    await assert_in_step(4)
+    async with store.transaction():
+        await store.cases.merge_many("a", ["b"])
+        await store.cases.save(_case("a", 0, platforms=("Reddit", "Twitter")), ["reddit", "twitter"])
+    await assert_in_step(2)
+    assert [c.id for c in await store.cases.candidates(["reddit", "tumblr"])] == ["a"]
+
+
+async def test_several_platforms_shortlist_is_the_newest_of_their_union(store: SqliteStore) -> None:
+    """Articles naming two or three platforms get the newest ``limit`` cases of any of them, each once;
+    equal dates keep the first platform's (sorted keys) walk order, later-written rows first."""
+    plans = {"reddit": ("Reddit",), "twitter": ("Twitter",), "both": ("Reddit", "X"), "meta": ("Meta",)}
+    cases = [
+        _case(f"{name}{i}", days, platforms=platforms)
+        for i, days in enumerate([9, 5, 5, 5, 3, 1, 5, 0])
+        for name, platforms in plans.items()
+    ]
+    await _save(store, *cases)
+    await _save(store, _case("twitter2", 5, title="re-saved"), _case("reddit3", 5, title="re-saved"))
+    rows = await store.db.fetchall("SELECT case_id, platform_key, updated_at, rowid FROM case_platforms")
+    keys = ["reddit", "twitter"]
+    first: dict[str, tuple[str, int, int]] = {}
+    for case_id, key, updated, rowid in rows:
+        if key in keys:
+            mark = (updated, -keys.index(key), rowid)
+            first[case_id] = max(first.get(case_id, mark), mark)  # the first key's row among a case's
+    expected = sorted(first, key=lambda cid: first[cid], reverse=True)
+    assert len(expected) == 24
+    for limit in (200, 24, 10, 3):
+        got = [c.id for c in await store.cases.candidates(["twitter", "x", "reddit"], limit=limit)]
+        assert got == expected[:limit], limit
+    assert {c.id for c in await store.cases.candidates(["facebook"])} == {f"meta{i}" for i in range(8)}
