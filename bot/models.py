@@ -186,6 +186,15 @@ class CaseEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """What grouping reads back when it files an article under a case (``CaseRepo.attach``)."""
+
+    old_events: dict[str, list[tuple[int, CaseEvent]]]  # stored events (row id, event) before the merges
+    members: list[Article]  # the case's articles, oldest news first
+    observations: list[Observation]  # their stage observations, by article id
+
+
+@dataclass(frozen=True, slots=True)
 class FeedPollResult:
     """What one poll of one feed did; printed by the CLI and logged by the scheduler."""
 

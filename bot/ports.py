@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from bot.models import (
     Article,
+    Attachment,
     Case,
     CaseEvent,
     Delivery,
@@ -80,6 +81,23 @@ class CaseRepo(Protocol):
     async def candidates(self, platform_keys: Iterable[str], limit: int = 200) -> list[Case]: ...
     async def active_platforms(self, limit: int) -> list[str]: ...
     async def save(self, case: Case, platform_keys: Iterable[str]) -> None: ...
+    async def attach(
+        self,
+        article_id: int,
+        det: Detection,
+        case_id: str,
+        *,
+        create: tuple[Case, Iterable[str]] | None = None,
+        absorb: Sequence[str] = (),
+        events_of: Sequence[str] = (),
+    ) -> Attachment: ...
+    async def save_with_events(
+        self,
+        case: Case,
+        platform_keys: Iterable[str],
+        events: Sequence[CaseEvent],
+        existing: Sequence[tuple[int, CaseEvent]],
+    ) -> list[int]: ...
     async def members(self, case_id: str) -> tuple[list[Article], list[Observation]]: ...
     async def events(self, case_id: str) -> list[CaseEvent]: ...
     async def event_rows_of(self, case_ids: Sequence[str]) -> dict[str, list[tuple[int, CaseEvent]]]: ...

@@ -61,35 +61,34 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         touched = list(dict.fromkeys([case.id, merged.id, *(c.id for c in absorbed)]))
         log.info("case %s absorbed %s", merged.id, ", ".join(i for i in touched if i != merged.id))
         case, is_new = merged, False
-    # Only needed to tell which events are new (a new case announces none), and the kept case's rows let
-    # replace_events skip its own read. One read for every case involved.
-    old_rows = {} if is_new else await store.cases.event_rows_of(touched)
-    old_events = [e for rows in old_rows.values() for _, e in rows]
-    # The detection must point at the case before observations are read, and the case row must exist first.
-    # A stored candidate's row already exists, and the final save below rewrites every column of it.
+    # One round trip files the article: the stored events of every case involved (to tell which events
+    # are new; the kept case's rows let the event rewrite skip its own read), the new case's row (a
+    # stored candidate's row exists, and the final save rewrites every column of it), the merges (the
+    # article's own new case may be among the absorbed: it was never stored, so nothing moves), the
+    # detection, and the members and observations that status and summary are derived from.
     stored = {c.id for c in candidates}
-    if case.id not in stored:
-        await store.cases.save(case, platform_keys(case.platforms))
-    # The article's own new case may be among the absorbed: it was never stored, so there is nothing to move.
-    gone = [cid for cid in touched if cid != case.id and cid in stored]
-    if gone:
-        await store.cases.merge_many(case.id, gone)
-    await store.articles.save_detection(article.id, det, case.id)
-
-    members, observations = await store.cases.members(case.id)
-    status, events = derive_status(case.id, observations)
-    kept_rows = None if is_new else old_rows.get(case.id, [])
-    event_ids = await store.cases.replace_events(case.id, events, kept_rows)
+    attached = await store.cases.attach(
+        article.id,
+        det,
+        case.id,
+        create=None if case.id in stored else (case, platform_keys(case.platforms)),
+        absorb=[cid for cid in touched if cid != case.id and cid in stored],
+        events_of=touched,
+    )
+    members = attached.members
+    status, events = derive_status(case.id, attached.observations)
+    old_events = [e for rows in attached.old_events.values() for _, e in rows]
     identity = _event_identity if len(touched) == 1 else _merged_event_identity
     known = {identity(e) for e in old_events}
+    case = replace(case, status=status, article_count=len(members))
+    case = replace(case, summary=summarize_case(case, [article_text(a) for a in members], events))
+    event_ids = await store.cases.save_with_events(
+        case, platform_keys(case.platforms), events, attached.old_events.get(case.id, [])
+    )
     new_pairs = [(e, i) for e, i in zip(events, event_ids, strict=True) if identity(e) not in known]
     # A new case's opening status is part of the new-case alert, not a separate status update.
     if is_new:
         new_pairs = []
-
-    case = replace(case, status=status, article_count=len(members))
-    case = replace(case, summary=summarize_case(case, [article_text(a) for a in members], events))
-    await store.cases.save(case, platform_keys(case.platforms))
     change = CaseChange(
         case=case,
         article_id=article.id,

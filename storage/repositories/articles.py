@@ -17,6 +17,32 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
+def detection_upsert(article_id: int, det: Detection, case_id: str | None) -> tuple[str, tuple[Any, ...]]:
+    """The statement that stores an article's detection (and its case); grouping pipelines it."""
+    return (
+        "INSERT INTO detections (article_id, relevant, score, platforms, counterparties, action, stage, "
+        "court, docket, subjects, reasons, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (article_id) DO UPDATE SET relevant = excluded.relevant, score = excluded.score, "
+        "platforms = excluded.platforms, counterparties = excluded.counterparties, action = excluded.action, "
+        "stage = excluded.stage, court = excluded.court, docket = excluded.docket, "
+        "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id",
+        (
+            article_id,
+            int(det.relevant),
+            round(det.score, 4),
+            dumps(det.platforms),
+            dumps(det.counterparties),
+            det.action.value if det.action else None,
+            det.stage.value if det.stage else None,
+            det.court,
+            det.docket,
+            dumps(det.subjects),
+            dumps(det.reasons),
+            case_id,
+        ),
+    )
+
+
 class ArticleRepository:
     """Writes here run inside ``Database.transaction()`` (the pipeline's unit of work)."""
 
@@ -94,28 +120,7 @@ class ArticleRepository:
         )
 
     async def save_detection(self, article_id: int, det: Detection, case_id: str | None) -> None:
-        await self.db.conn.execute(
-            "INSERT INTO detections (article_id, relevant, score, platforms, counterparties, action, stage, "
-            "court, docket, subjects, reasons, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (article_id) DO UPDATE SET relevant = excluded.relevant, score = excluded.score, "
-            "platforms = excluded.platforms, counterparties = excluded.counterparties, action = excluded.action, "
-            "stage = excluded.stage, court = excluded.court, docket = excluded.docket, "
-            "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id",
-            (
-                article_id,
-                int(det.relevant),
-                round(det.score, 4),
-                dumps(det.platforms),
-                dumps(det.counterparties),
-                det.action.value if det.action else None,
-                det.stage.value if det.stage else None,
-                det.court,
-                det.docket,
-                dumps(det.subjects),
-                dumps(det.reasons),
-                case_id,
-            ),
-        )
+        await self.db.conn.execute(*detection_upsert(article_id, det, case_id))
 
     async def get(self, article_id: int) -> Article | None:
         row = await self.db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))

@@ -13,8 +13,8 @@ import pytest
 from bot.cases.clustering import platform_keys
 from bot.cases.tracker import track
 from bot.detect.detector import detect
-from bot.models import Action, Article, ArticleText, Case, Entry, Stage
-from storage.repositories.cases import pipeline
+from bot.models import Action, Article, ArticleText, Case, CaseEvent, Entry, Stage
+from storage.repositories.cases import Read, pipeline
 from storage.store import SqliteStore
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
@@ -108,6 +108,99 @@ async def test_pipelined_statements_run_in_order_and_roll_back_together(store: S
         (1, "first, second"),
         (2, "x"),
     ]
+
+
+async def test_a_pipelined_read_sees_the_writes_queued_before_it_only(store: SqliteStore) -> None:
+    conn = store.db.conn
+    await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    async with store.transaction():
+        results = await pipeline(
+            conn,
+            [
+                Read("SELECT count(*) FROM t"),
+                ("INSERT INTO t (k, v) VALUES (1, 'a')", ()),
+                Read("SELECT k, v FROM t WHERE k >= ?", (1,)),
+                ("INSERT INTO t (k, v) VALUES (2, 'b')", ()),
+            ],
+        )
+    assert [tuple(r) for r in results[0]] == [(0,)]
+    assert [tuple(r) for r in results[2]] == [(1, "a")]
+    assert results[1].lastrowid == 1 and results[3].lastrowid == 2
+
+
+def _event(case_id: str, days: int, to: Stage, frm: Stage | None = None) -> CaseEvent:
+    return CaseEvent(case_id, frm, to, NOW - timedelta(days=days), None, f"https://e.example/{case_id}/{days}")
+
+
+async def _grouping_state(store: SqliteStore) -> list[object]:
+    """Everything grouping writes, without the random versions and merge times."""
+    out: list[object] = []
+    for sql in (
+        "SELECT id, title, status, platforms, keywords, summary, article_count FROM cases ORDER BY id",
+        "SELECT case_id, platform_key, updated_at FROM case_platforms ORDER BY case_id, platform_key",
+        "SELECT article_id, relevant, stage, case_id FROM detections ORDER BY article_id",
+        "SELECT id, case_id, from_status, to_status, at, article_id FROM case_events ORDER BY id",
+        "SELECT gone_id, kept_id FROM case_merges ORDER BY gone_id",
+    ):
+        out.append([tuple(r) for r in await store.db.fetchall(sql)])
+    return out
+
+
+async def test_attach_and_save_with_events_equal_the_calls_they_batch(tmp_path: Path) -> None:
+    """Filing an article in one round trip stores and reads exactly what the separate calls did: events
+    read before the merge deleted the absorbed case's rows, members after the detection points at the case."""
+    from bot.models import Detection
+
+    results = []
+    for batched in (False, True):
+        async with await SqliteStore.open(tmp_path / f"{batched}.db") as store:
+            feed, _ = await store.feeds.add("https://outlet.example.org/rss")
+            await _save(store, _case("a", 5), _case("b", 4))
+            async with store.transaction():
+                await store.cases.replace_events("a", [_event("a", 5, Stage.DEMAND)])
+                await store.cases.replace_events("b", [_event("b", 4, Stage.FILED)])
+                article_ids = []
+                for i in range(2):
+                    entry = Entry(f"k{i}", f"https://news.example.org/{i}", f"Reddit {i}", "s", NOW, f"h{i}")
+                    article_ids.append(await store.articles.insert(feed.id, entry, NOW))
+            det = Detection(relevant=True, score=0.9, platforms=("Reddit",), stage=Stage.RULING)
+            new_case = _case("n", 0)
+            reads = []
+            async with store.transaction():
+                # an article opening a new case, then one that merges "b" into "a"
+                for article_id, case_id, create, absorb, events_of in (
+                    (article_ids[0], "n", new_case, [], ["n"]),
+                    (article_ids[1], "a", None, ["b"], ["a", "b"]),
+                ):
+                    if batched:
+                        got = await store.cases.attach(
+                            article_id, det, case_id,
+                            create=(create, ["reddit"]) if create else None, absorb=absorb, events_of=events_of,
+                        )  # fmt: skip
+                        old, members, observations = got.old_events, got.members, got.observations
+                    else:
+                        old = await store.cases.event_rows_of(events_of)
+                        if create:
+                            await store.cases.save(create, ["reddit"])
+                        await store.cases.merge_many(case_id, absorb)
+                        await store.articles.save_detection(article_id, det, case_id)
+                        members, observations = await store.cases.members(case_id)
+                    reads.append((old, members, observations))
+                    events = [_event(case_id, 5, Stage.DEMAND), _event(case_id, 0, Stage.RULING, Stage.DEMAND)]
+                    final = _case(case_id, 0, summary=f"now {len(members)}", article_count=len(members))
+                    if batched:
+                        ids = await store.cases.save_with_events(final, ["reddit"], events, old.get(case_id, []))
+                    else:
+                        ids = await store.cases.replace_events(case_id, events, old.get(case_id, []))
+                        await store.cases.save(final, ["reddit"])
+                    reads.append(ids)
+            results.append((reads, await _grouping_state(store)))
+    assert results[0] == results[1]
+    reads, state = results[1]
+    old_of_merge = reads[2][0]
+    assert [e.to_status for _, e in old_of_merge["b"]] == [Stage.FILED]  # read before the merge removed it
+    assert [a.id for a in reads[2][1]] == [article_ids[1]] and reads[2][2][0].stage is Stage.RULING
+    assert state[4] == [("b", "a")] and [r[0] for r in state[0]] == ["a", "n"]
 
 
 async def test_replace_events_returns_the_stored_ids_in_order(store: SqliteStore) -> None:
