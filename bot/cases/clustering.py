@@ -100,29 +100,48 @@ def _stem(word: str) -> str:
     return stem or word
 
 
+@lru_cache(maxsize=65536)
+def _name_key(part: str) -> str:
+    """The keyword of a lowercase part of a capitalised name: its country or its stem, marked as a name."""
+    return _PROPER_PREFIX + (_country_key(part) or _stem(part))
+
+
+@lru_cache(maxsize=65536)
+def _word_key(word: str) -> str | None:
+    """The keyword of a lowercase word: None for stopwords and legal vocabulary (every dispute has them),
+    a marked name for a country or its adjective ("Irish" in a headline and "Ireland" in a summary are
+    one name), else its stem. Cached: news reuses its vocabulary, and this ran per word per article."""
+    if word in STOPWORDS or _LEGAL_WORDS.match(word):
+        return None
+    place = _country_key(word)
+    return _PROPER_PREFIX + place if place else _stem(word)
+
+
 def keywords_of(text: ArticleText, det: Detection) -> tuple[str, ...]:
     """Distinctive words of an article: names marked with ``^``, then other content words."""
     title, summary = normalize(text.title), normalize(text.summary)
     full = f"{title}. {summary}"
     skip = {p.lower() for p in det.platforms} | {"x"}
     names: list[str] = []
-    country = _country_key
     # In a Title Case Headline every word looks like a name: only trust capitals in running text then.
     words_t = title.split()
     title_case = len(words_t) > 3 and sum(w[:1].isupper() for w in words_t) / len(words_t) > 0.6
     for m in pt.PROPER_NOUN.finditer(summary if title_case else full):
         for part in m.group(0).lower().replace("-", " ").split():
             if part not in STOPWORDS and part not in skip and len(part) > 2:
-                names.append(_PROPER_PREFIX + (country(part) or _stem(part)))
+                names.append(_name_key(part))
     words: list[str] = []
+    word_key = _word_key
     for w in pt.WORD.findall(full.lower()):
-        if w in STOPWORDS or w in skip or _LEGAL_WORDS.match(w):
+        if w in skip:
             continue
-        place = country(w)
-        if place:  # "Irish" in a headline and "Ireland" in a summary are one name
-            names.append(_PROPER_PREFIX + place)
+        key = word_key(w)
+        if key is None:
+            continue
+        if key[:1] == _PROPER_PREFIX:
+            names.append(key)
         else:
-            words.append(_stem(w))
+            words.append(key)
     out = list(dict.fromkeys(names))
     name_set = {n[1:] for n in out}
     out += [w for w in dict.fromkeys(words) if w not in name_set]
@@ -334,14 +353,16 @@ def find_case(
     candidates: Sequence[Case],
     *,
     profiles: Mapping[str, Profile] | None = None,
+    keywords: Sequence[str] | None = None,
 ) -> Case | None:
     """The candidate case this article reports on, or None when it is a new dispute.
 
-    Candidates come most recently updated first; on a tie the more recent one wins.
+    Candidates come most recently updated first; on a tie the more recent one wins. ``keywords`` are
+    the article's (``keywords_of``) when the caller has them already.
     """
     if not candidates:
         return None
-    article = article_profile(text, det)
+    article = article_profile(text, det, keywords)
     best: Case | None = None
     best_score = MATCH_THRESHOLD
     for case in candidates:
@@ -358,7 +379,9 @@ def case_id_for(seed_key: str) -> str:
     return "c" + hashlib.sha1(seed_key.encode("utf-8")).hexdigest()[:10]
 
 
-def open_case(text: ArticleText, det: Detection, seed_key: str, at: datetime) -> Case:
+def open_case(
+    text: ArticleText, det: Detection, seed_key: str, at: datetime, keywords: Sequence[str] | None = None
+) -> Case:
     """A new case seeded by one article; the id is stable for a given ``seed_key``."""
     action = det.action or Action.OTHER
     stage = det.stage or Stage.OTHER
@@ -372,7 +395,7 @@ def open_case(text: ArticleText, det: Detection, seed_key: str, at: datetime) ->
         court=det.court,
         docket=det.docket,
         subjects=det.subjects[:MAX_SUBJECTS],
-        keywords=keywords_of(text, det),
+        keywords=tuple(keywords) if keywords is not None else keywords_of(text, det),
         opened_at=at,
         updated_at=at,
         article_count=1,
@@ -436,7 +459,9 @@ def fold(
     )
 
 
-def absorb(case: Case, text: ArticleText, det: Detection, at: datetime) -> Case:
+def absorb(
+    case: Case, text: ArticleText, det: Detection, at: datetime, keywords: Sequence[str] | None = None
+) -> Case:
     """The case updated with one more article (deterministic: same inputs, same case)."""
     return fold(
         case,
@@ -446,7 +471,7 @@ def absorb(case: Case, text: ArticleText, det: Detection, at: datetime) -> Case:
         action=det.action,
         court=det.court,
         docket=det.docket,
-        keywords=keywords_of(text, det),
+        keywords=keywords if keywords is not None else keywords_of(text, det),
         first=at,
         last=at,
         articles=1,

@@ -10,7 +10,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot.cases.clustering import absorb, case_profiles, find_case, open_case, platform_keys
+from bot.cases.clustering import absorb, case_profiles, find_case, keywords_of, open_case, platform_keys
 from bot.cases.merge import merge_plan
 from bot.cases.status import derive_status
 from bot.models import Article, ArticleText, CaseChange, CaseEvent, Detection
@@ -45,12 +45,14 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
     keys = platform_keys(det.platforms)
     candidates = await store.cases.candidates(keys, CANDIDATE_LIMIT)
     profiles = case_profiles(candidates)
-    existing = find_case(text, det, candidates, profiles=profiles)
+    words = keywords_of(text, det)  # once: matching, opening and absorbing all need them
+    existing = find_case(text, det, candidates, profiles=profiles, keywords=words)
     if existing is None:
-        case = open_case(text, det, seed_key=article.url or f"{article.feed_id}:{article.key}", at=at)
+        seed = article.url or f"{article.feed_id}:{article.key}"
+        case = open_case(text, det, seed_key=seed, at=at, keywords=words)
         is_new = True
     else:
-        case = absorb(existing, text, det, at=at)
+        case = absorb(existing, text, det, at=at, keywords=words)
         is_new = False
     touched = [case.id]
     # Order robustness: with this article the case may now match a case opened by earlier reports.

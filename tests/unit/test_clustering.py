@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.cases.clustering import (
     MATCH_THRESHOLD,
     Profile,
@@ -189,3 +192,75 @@ def test_a_foreign_authority_stands_for_its_state() -> None:
     esafety = _profile(("X",), ("eSafety Commissioner",), words)
     assert brazil.states == {"Brazil"} and esafety.states == {"Australia"}
     assert evidence_score(brazil, esafety) < MATCH_THRESHOLD
+
+
+def _reference_keywords(text: ArticleText, det: Detection) -> tuple[str, ...]:
+    """keywords_of as it was before its per-word results were cached (the frozen reference)."""
+    from bot.cases import clustering as cl
+    from bot.detect import patterns as pt
+    from bot.detect.extract import normalize
+    from bot.detect.lexicons import STOPWORDS
+
+    title, summary = normalize(text.title), normalize(text.summary)
+    full = f"{title}. {summary}"
+    skip = {p.lower() for p in det.platforms} | {"x"}
+    names: list[str] = []
+    words_t = title.split()
+    title_case = len(words_t) > 3 and sum(w[:1].isupper() for w in words_t) / len(words_t) > 0.6
+    for m in pt.PROPER_NOUN.finditer(summary if title_case else full):
+        for part in m.group(0).lower().replace("-", " ").split():
+            if part not in STOPWORDS and part not in skip and len(part) > 2:
+                names.append("^" + (cl._country_key(part) or cl._stem(part)))
+    words: list[str] = []
+    for w in pt.WORD.findall(full.lower()):
+        if w in STOPWORDS or w in skip or cl._LEGAL_WORDS.match(w):
+            continue
+        place = cl._country_key(w)
+        if place:
+            names.append("^" + place)
+        else:
+            words.append(cl._stem(w))
+    out = list(dict.fromkeys(names))
+    name_set = {n[1:] for n in out}
+    out += [w for w in dict.fromkeys(words) if w not in name_set]
+    return tuple(out[: cl.MAX_KEYWORDS])
+
+
+_KEYWORD_TEXTS = [
+    _t("Irish court backs Microsoft over US warrant for Dublin emails",
+       "Ireland's data protection regulator and the Irish government filed briefs; the U.S. Justice Department "
+       "appealed the ruling on customers' emails stored in Dublin.", "2016-07-14"),
+    _t("Twitter Sues Homeland Security To Protect Identity Of Anti-Trump Account",
+       "Twitter filed a lawsuit to block a summons from Customs and Border Protection seeking records of "
+       "@ALT_uscis, an anonymous account critical of the administration.", "2017-04-06"),
+    _t("Brazil's Supreme Court orders X blocked nationwide",
+       "Justice Alexandre de Moraes ordered X Corp blocked after Elon Musk refused to name a legal "
+       "representative; Starlink accounts were frozen.", "2024-08-30"),
+]  # fmt: skip
+
+
+def test_cached_keywords_equal_the_reference_and_callers_may_pass_them() -> None:
+    for text in _KEYWORD_TEXTS:
+        det = detect(text)
+        assert det.relevant, text.title
+        words = keywords_of(text, det)
+        assert words == _reference_keywords(text, det) and words
+        assert keywords_of(text, det) == words  # the second call is served from the per-word caches
+        at = text.published or datetime(2025, 1, 1, tzinfo=UTC)
+        opened = open_case(text, det, "seed", at)
+        assert open_case(text, det, "seed", at, keywords=words) == opened
+        assert absorb(opened, text, det, at, keywords=words) == absorb(opened, text, det, at)
+        assert find_case(text, det, [opened], keywords=words) == find_case(text, det, [opened]) == opened
+
+
+_VOCAB = ["Ireland", "Irish", "irish", "court", "Courts", "subpoena", "users", "user's", "Meta", "emails",
+          "Dublin", "the", "Brazil", "brazilian", "X", "accounts", "judge", "Musk", "anti-Trump", "ruling",
+          "France", "French", "data", "Privacy", "privacy", "filed", "Telegram", "telegram", "CEO"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_VOCAB), max_size=14), st.lists(st.sampled_from(_VOCAB), max_size=40))
+def test_cached_keywords_equal_the_reference_on_any_text(title: list[str], summary: list[str]) -> None:
+    text = ArticleText(" ".join(title), " ".join(summary))
+    det = Detection(relevant=True, score=1.0, platforms=("Telegram", "X"))
+    assert keywords_of(text, det) == _reference_keywords(text, det)
