@@ -21,7 +21,7 @@ Statement = tuple[str, Sequence[Any] | dict[str, Any]]
 # The grouping shortlist of one platform, newest first (see CaseRepository.candidates).
 _WALK = (
     "SELECT case_id, version, updated_at FROM case_platforms INDEXED BY case_platforms_walk "
-    "WHERE platform_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?"
+    "WHERE platform_key = ? ORDER BY updated_at DESC, seq DESC LIMIT ?"
 )
 
 
@@ -322,7 +322,8 @@ def _save_statements(case: Case, platform_keys: Iterable[str]) -> list[Statement
     """Upsert the case row and rewrite its platform rows.
 
     The platform rows go first so the row's new version has none to update (schema 0007's trigger), then
-    come back carrying that version."""
+    come back carrying that version and their write order (``seq``, schema 0008: the rowid a plain insert
+    would have taken)."""
     values = {
         "id": case.id,
         "title": case.title,
@@ -345,8 +346,9 @@ def _save_statements(case: Case, platform_keys: Iterable[str]) -> list[Statement
         (_UPSERT_CASE, values),
         *(
             (
-                "INSERT INTO case_platforms (case_id, platform_key, updated_at, version) "
-                "SELECT id, ?, ?, version FROM cases WHERE id = ?",
+                "INSERT INTO case_platforms (rowid, seq, case_id, platform_key, updated_at, version) "
+                "SELECT n.next, n.next, c.id, ?, ?, c.version FROM cases c, "
+                "(SELECT IFNULL(MAX(rowid), 0) + 1 AS next FROM case_platforms) n WHERE c.id = ?",
                 (key, updated_at, case.id),
             )
             for key in sorted(set(platform_keys))

@@ -362,13 +362,16 @@ async def _platform_versions(store: SqliteStore) -> list[tuple[str, int, int]]:
 
 
 async def test_platform_rows_always_carry_their_case_version(store: SqliteStore) -> None:
-    """The shortlist trusts the version in the platform index (schema 0007): every kind of write keeps it
-    equal to the case row's, including raw SQL and a rolled-back transaction."""
+    """The shortlist trusts the version in the platform index (schema 0007) and its write order (0008):
+    every kind of write keeps them right, including raw SQL and a rolled-back transaction."""
 
     async def assert_in_step(expected_rows: int) -> None:
         rows = await _platform_versions(store)
         assert len(rows) == expected_rows
         assert all(mine == theirs and mine is not None for _, mine, theirs in rows), rows
+        # and the write order the walk sorts ties by (schema 0008) is the row's rowid
+        orders = await store.db.fetchall("SELECT rowid, seq FROM case_platforms")
+        assert all(r[0] == r[1] for r in orders) and len(orders) == expected_rows
 
     await _save(store, _case("a", 2, platforms=("Reddit", "Twitter")), _case("b", 1))
     await assert_in_step(3)
