@@ -1,7 +1,7 @@
 """Lookups at scale: p50/p99 of the queries behind /case search autocomplete, /case show, /case timeline,
 and of detection + grouping of one new article, against 100,000 cases and 1,000,000 articles.
 
-``python -m benchmarks.lookups [--cases 100000] [--articles 1000000] [--samples 300] [--rebuild]``
+``python -m benchmarks.lookups [--cases 100000] [--articles 1000000] [--samples 1000] [--rebuild]``
 
 The database uses the real schema (``Database.open`` runs the migrations) and is filled with plain SQL
 in big transactions. Cases are variations of the cases casewatch itself opens for the labelled corpus
@@ -293,7 +293,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=1_000_000)
-    parser.add_argument("--samples", type=int, default=300)
+    # 1,000 samples take ~5 s. With 300, the p99 was the 3rd-slowest sample, so one stall of the VM
+    # (several consecutive samples 2-5x slower) decided it; at 1,000 it is the 10th.
+    parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached database")
     parser.add_argument("--cache-dir", type=Path, default=None, help="where the database is cached")
     parser.add_argument("--no-warm-up", action="store_true",
