@@ -190,7 +190,9 @@ class Attachment:
     """What grouping reads back when it files an article under a case (``CaseRepo.attach``)."""
 
     old_events: dict[str, list[tuple[int, CaseEvent]]]  # stored events (row id, event) before the merges
-    members: list[Article]  # the case's articles, oldest news first
+    # The case's articles, oldest news first, as headlines: title, URL and date, no summary (the case
+    # summary lists headlines only, and a big case's article texts were most of the read).
+    headlines: list[ArticleText]
     observations: list[Observation]  # their stage observations, by article id
 
 

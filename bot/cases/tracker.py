@@ -67,7 +67,7 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
     # are new; the kept case's rows let the event rewrite skip its own read), the new case's row (a
     # stored candidate's row exists, and the final save rewrites every column of it), the merges (the
     # article's own new case may be among the absorbed: it was never stored, so nothing moves), the
-    # detection, and the members and observations that status and summary are derived from.
+    # detection, and the members (headlines and stage observations) that status and summary come from.
     stored = {c.id for c in candidates}
     attached = await store.cases.attach(
         article.id,
@@ -77,13 +77,13 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
         absorb=[cid for cid in touched if cid != case.id and cid in stored],
         events_of=touched,
     )
-    members = attached.members
+    headlines = attached.headlines
     status, events = derive_status(case.id, attached.observations)
     old_events = [e for rows in attached.old_events.values() for _, e in rows]
     identity = _event_identity if len(touched) == 1 else _merged_event_identity
     known = {identity(e) for e in old_events}
-    case = replace(case, status=status, article_count=len(members))
-    case = replace(case, summary=summarize_case(case, [article_text(a) for a in members], events))
+    case = replace(case, status=status, article_count=len(headlines))
+    case = replace(case, summary=summarize_case(case, headlines, events))
     event_ids = await store.cases.save_with_events(
         case, platform_keys(case.platforms), events, attached.old_events.get(case.id, [])
     )

@@ -9,8 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import to_iso, utcnow
-from bot.models import Article, Attachment, Case, CaseEvent, Detection, Observation, Stage
+from bot.clock import from_iso, to_iso, utcnow
+from bot.models import Article, ArticleText, Attachment, Case, CaseEvent, Detection, Observation, Stage
 from storage.case_cache import DecodedCaseCache
 from storage.codec import article_from_row, case_from_row, dumps, event_from_row
 from storage.database import Database
@@ -145,7 +145,8 @@ class CaseRepository:
 
         In order: the stored events of ``events_of`` (before a merge deletes the absorbed cases' rows), the
         new case row (``create``: case and platform keys), the merges of ``absorb`` into ``case_id``
-        (:meth:`merge_many`), the article's detection, then the case's members."""
+        (:meth:`merge_many`), the article's detection, then the case's members (as headlines and
+        observations: :meth:`members` without the article texts)."""
         events_of = list(dict.fromkeys(events_of))
         statements: list[Statement | Read] = []
         if events_of:
@@ -154,11 +155,11 @@ class CaseRepository:
             statements += _save_statements(*create)
         statements += _merge_statements(case_id, absorb)
         statements.append(detection_upsert(article_id, det, case_id))
-        statements.append(_members_read(case_id))
+        statements.append(_headlines_read(case_id))
         results = await pipeline(self.db.conn, statements)
-        members, observations = _members_from(results[-1])
+        headlines, observations = _headlines_from(results[-1])
         old_events = _event_rows_from(events_of, results[0]) if events_of else {}
-        return Attachment(old_events=old_events, members=members, observations=observations)
+        return Attachment(old_events=old_events, headlines=headlines, observations=observations)
 
     async def save_with_events(
         self,
@@ -383,6 +384,32 @@ def _members_from(rows: Sequence[aiosqlite.Row]) -> tuple[list[Article], list[Ob
         if r["stage"] is not None
     ]
     return articles, observations
+
+
+_STAGES = {stage.value: stage for stage in Stage}
+
+
+def _headlines_read(case_id: str) -> Read:
+    return Read(
+        "SELECT a.id, a.url, a.title, a.published, a.fetched_at, d.stage FROM detections d "
+        "JOIN articles a ON a.id = d.article_id "
+        "WHERE d.case_id = ? ORDER BY COALESCE(a.published, a.fetched_at), a.id",
+        (case_id,),
+    )
+
+
+def _headlines_from(rows: Sequence[aiosqlite.Row]) -> tuple[list[ArticleText], list[Observation]]:
+    """What :func:`_members_from` gives, with each article reduced to its headline."""
+    headlines: list[ArticleText] = []
+    observations: list[Observation] = []
+    stages = _STAGES  # Stage(value) costs ~1 us through the enum machinery; a big case has thousands
+    for article_id, url, title, published_at, fetched_at, stage in rows:
+        published = from_iso(published_at)
+        headlines.append(ArticleText(title=title, summary="", url=url, published=published))
+        if stage is not None:
+            observations.append(Observation(article_id, stages[stage], published, from_iso(fetched_at), url))  # type: ignore[arg-type]
+    observations.sort(key=lambda o: o.article_id)
+    return headlines, observations
 
 
 def _events_read(case_ids: Sequence[str]) -> Read:

@@ -237,5 +237,14 @@ async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore)
     by_id = {a.id: a for a in articles}
     assert all((o.published, o.fetched_at, o.url) == (by_id[o.article_id].published, by_id[o.article_id].fetched_at,
                by_id[o.article_id].url) for o in observations)
+    # Grouping reads the same rows reduced to headlines (no article texts): same order, same observations.
+    from storage.repositories.cases import _headlines_from, _headlines_read
+
+    read = _headlines_read(case_id)
+    headlines, light = _headlines_from(await store.db.fetchall(read.sql, read.params))
+    assert light == observations
+    assert [(h.title, h.url, h.published, h.summary) for h in headlines] == [
+        (a.title, a.url, a.published, "") for a in articles
+    ]
     events = await store.cases.event_rows_of([case_id, "missing"])
     assert [e for _, e in events[case_id]] == await store.cases.events(case_id) and events["missing"] == []

@@ -177,14 +177,16 @@ async def test_attach_and_save_with_events_equal_the_calls_they_batch(tmp_path: 
                             article_id, det, case_id,
                             create=(create, ["reddit"]) if create else None, absorb=absorb, events_of=events_of,
                         )  # fmt: skip
-                        old, members, observations = got.old_events, got.members, got.observations
+                        old, members, observations = got.old_events, got.headlines, got.observations
                     else:
                         old = await store.cases.event_rows_of(events_of)
                         if create:
                             await store.cases.save(create, ["reddit"])
                         await store.cases.merge_many(case_id, absorb)
                         await store.articles.save_detection(article_id, det, case_id)
-                        members, observations = await store.cases.members(case_id)
+                        articles, observations = await store.cases.members(case_id)
+                        # the batched read returns each member's headline: its text without the summary
+                        members = [ArticleText(a.title, "", a.url, a.published) for a in articles]
                     reads.append((old, members, observations))
                     events = [_event(case_id, 5, Stage.DEMAND), _event(case_id, 0, Stage.RULING, Stage.DEMAND)]
                     final = _case(case_id, 0, summary=f"now {len(members)}", article_count=len(members))
@@ -199,7 +201,7 @@ async def test_attach_and_save_with_events_equal_the_calls_they_batch(tmp_path: 
     reads, state = results[1]
     old_of_merge = reads[2][0]
     assert [e.to_status for _, e in old_of_merge["b"]] == [Stage.FILED]  # read before the merge removed it
-    assert [a.id for a in reads[2][1]] == [article_ids[1]] and reads[2][2][0].stage is Stage.RULING
+    assert [a.url for a in reads[2][1]] == ["https://news.example.org/1"] and reads[2][2][0].stage is Stage.RULING
     assert state[4] == [("b", "a")] and [r[0] for r in state[0]] == ["a", "n"]
 
 
