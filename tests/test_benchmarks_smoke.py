@@ -84,3 +84,13 @@ def test_memory_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
                  "--cache-dir", str(tmp_path)])
     data = last_json(capsys.readouterr().out, "memory")
     assert data["poll"]["new"] > 0 and data["poll"]["rss_mb"] > data["floor"]["rss_mb"] * 0.5
+
+
+def test_case_size_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import case_size
+
+    case_size.main(["--sizes", "2,6", "--samples", "3"])
+    data = last_json(capsys.readouterr().out, "case_size")
+    # every report of the one dispute joined one case, and the measured reports were rolled back
+    assert [(s["cases"], s["largest_case"]) for s in data["sizes"]] == [(1, 2), (1, 6)]
+    assert all(s["p99_ms"] >= s["p50_ms"] > 0 for s in data["sizes"])
