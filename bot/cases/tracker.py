@@ -10,7 +10,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot.cases.clustering import absorb, case_profiles, find_case, keywords_of, open_case, platform_keys
+from bot.cases.clustering import absorb, case_profiles, find_case, open_case, platform_keys
+from bot.cases.keywords import keywords_of
 from bot.cases.merge import merge_plan
 from bot.cases.status import derive_status
 from bot.models import Article, ArticleText, CaseChange, CaseEvent, Detection

@@ -4,55 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
-from bot.clock import from_iso, to_iso, utcnow
-from bot.models import Article, ArticleText, Attachment, Case, CaseEvent, Detection, Observation, Stage
+from bot.clock import to_iso
+from bot.models import Article, Attachment, Case, CaseEvent, Detection, Observation
 from storage.case_cache import DecodedCaseCache
-from storage.codec import article_from_row, case_from_row, dumps, event_from_row
+from storage.codec import case_from_row
 from storage.database import Database
+from storage.pipeline import Read, Statement, pipeline
 from storage.repositories.articles import detection_upsert, fts_query
-
-Statement = tuple[str, Sequence[Any] | dict[str, Any]]
+from storage.repositories.case_rows import (
+    event_ids,
+    event_rows_from,
+    event_statements,
+    events_read,
+    headlines_from,
+    headlines_read,
+    members_from,
+    members_read,
+    merge_statements,
+    save_statements,
+)
 
 # The grouping shortlist of one platform, newest first (see CaseRepository.candidates).
 _WALK = (
     "SELECT case_id, version, updated_at FROM case_platforms INDEXED BY case_platforms_walk "
     "WHERE platform_key = ? ORDER BY updated_at DESC, seq DESC LIMIT ?"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Read:
-    """A query inside a :func:`pipeline`: its rows come back in the same round trip."""
-
-    sql: str
-    params: Sequence[Any] = ()
-
-
-async def pipeline(conn: aiosqlite.Connection, statements: Sequence[Statement | Read]) -> list[Any]:
-    """Run ``statements`` in order, queued together: one event-loop round trip instead of one each.
-
-    Returns a cursor per write and the rows of each :class:`Read`, in order. aiosqlite executes a
-    connection's calls one by one, first in first out, on its own thread, so the order is the order given:
-    a read sees the writes queued before it and none queued after. Every statement runs even if an earlier
-    one fails (the first error is raised afterwards): only use it inside a transaction, which then rolls
-    back all of them.
-    """
-    results = await asyncio.gather(
-        *(
-            conn.execute_fetchall(s.sql, s.params) if isinstance(s, Read) else conn.execute(s[0], s[1])
-            for s in statements
-        ),
-        return_exceptions=True,
-    )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 class CaseRepository:
@@ -129,7 +109,7 @@ class CaseRepository:
         return [found[cid] for cid, _ in pairs if cid in found]
 
     async def save(self, case: Case, platform_keys: Iterable[str]) -> None:
-        await pipeline(self.db.conn, _save_statements(case, platform_keys))
+        await pipeline(self.db.conn, save_statements(case, platform_keys))
 
     async def attach(
         self,
@@ -150,15 +130,15 @@ class CaseRepository:
         events_of = list(dict.fromkeys(events_of))
         statements: list[Statement | Read] = []
         if events_of:
-            statements.append(_events_read(events_of))
+            statements.append(events_read(events_of))
         if create is not None:
-            statements += _save_statements(*create)
-        statements += _merge_statements(case_id, absorb)
+            statements += save_statements(*create)
+        statements += merge_statements(case_id, absorb)
         statements.append(detection_upsert(article_id, det, case_id))
-        statements.append(_headlines_read(case_id))
+        statements.append(headlines_read(case_id))
         results = await pipeline(self.db.conn, statements)
-        headlines, observations = _headlines_from(results[-1])
-        old_events = _event_rows_from(events_of, results[0]) if events_of else {}
+        headlines, observations = headlines_from(results[-1])
+        old_events = event_rows_from(events_of, results[0]) if events_of else {}
         return Attachment(old_events=old_events, headlines=headlines, observations=observations)
 
     async def save_with_events(
@@ -169,23 +149,23 @@ class CaseRepository:
         existing: Sequence[tuple[int, CaseEvent]],
     ) -> list[int]:
         """:meth:`replace_events` then :meth:`save`, in one round trip; returns the ids of ``events``."""
-        ids, statements = _event_statements(case.id, events, existing)
-        results = await pipeline(self.db.conn, [*statements, *_save_statements(case, platform_keys)])
-        return _event_ids(ids, results)
+        ids, statements = event_statements(case.id, events, existing)
+        results = await pipeline(self.db.conn, [*statements, *save_statements(case, platform_keys)])
+        return event_ids(ids, results)
 
     async def members(self, case_id: str) -> tuple[list[Article], list[Observation]]:
         """The case's articles (oldest news first) and their stage observations (by article id), from
         one read: status and summary need both, and they join the same rows."""
-        read = _members_read(case_id)
-        return _members_from(await self._rows(read.sql, read.params))
+        read = members_read(case_id)
+        return members_from(await self._rows(read.sql, read.params))
 
     async def event_rows_of(self, case_ids: Sequence[str]) -> dict[str, list[tuple[int, CaseEvent]]]:
         """Stored events (row id, event) of several cases in one read, by case id."""
         case_ids = list(dict.fromkeys(case_ids))
         if not case_ids:
             return {}
-        read = _events_read(case_ids)
-        return _event_rows_from(case_ids, await self._rows(read.sql, read.params))
+        read = events_read(case_ids)
+        return event_rows_from(case_ids, await self._rows(read.sql, read.params))
 
     async def events(self, case_id: str) -> list[CaseEvent]:
         return [event for _, event in await self.event_rows(case_id)]
@@ -202,8 +182,8 @@ class CaseRepository:
         Returns the ids of ``events`` in order."""
         if existing is None:
             existing = await self.event_rows(case_id)
-        ids, statements = _event_statements(case_id, events, existing)
-        return _event_ids(ids, await pipeline(self.db.conn, statements) if statements else [])
+        ids, statements = event_statements(case_id, events, existing)
+        return event_ids(ids, await pipeline(self.db.conn, statements) if statements else [])
 
     async def merge_many(self, kept_id: str, gone_ids: Sequence[str]) -> None:
         """Fold the cases ``gone_ids`` into ``kept_id``: one recorded merge each (schema 0006).
@@ -213,7 +193,7 @@ class CaseRepository:
         kept and the duplicate dropped) and deletes the absorbed case. The gone id then resolves to the
         kept case (:meth:`resolve`). The caller saves the merged case and recomputes its events.
         """
-        statements = _merge_statements(kept_id, gone_ids)
+        statements = merge_statements(kept_id, gone_ids)
         if statements:
             await pipeline(self.db.conn, statements)
 
@@ -298,172 +278,3 @@ class CaseRepository:
             }
             for c in cases
         ]
-
-
-def _identity(event: CaseEvent) -> tuple[Any, ...]:
-    return (
-        event.from_status.value if event.from_status else None,
-        event.to_status.value,
-        to_iso(event.at),
-        event.article_id,
-    )
-
-
-_CASE_COLUMNS = (
-    "id", "title", "status", "action", "platforms", "counterparties", "court", "docket", "subjects", "keywords",
-    "opened_at", "updated_at", "summary", "article_count",
-)  # fmt: skip
-_UPSERT_CASE = (
-    f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}) VALUES ({', '.join(f':{k}' for k in _CASE_COLUMNS)}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{k} = excluded.{k}' for k in _CASE_COLUMNS if k != 'id')}"
-)
-
-
-def _save_statements(case: Case, platform_keys: Iterable[str]) -> list[Statement]:
-    """Upsert the case row and rewrite its platform rows.
-
-    The platform rows go first so the row's new version has none to update (schema 0007's trigger), then
-    come back carrying that version and their write order (``seq``, schema 0008: the rowid a plain insert
-    would have taken)."""
-    values = {
-        "id": case.id,
-        "title": case.title,
-        "status": case.status.value,
-        "action": case.action.value,
-        "platforms": dumps(case.platforms),
-        "counterparties": dumps(case.counterparties),
-        "court": case.court,
-        "docket": case.docket,
-        "subjects": dumps(case.subjects),
-        "keywords": dumps(case.keywords),
-        "opened_at": to_iso(case.opened_at),
-        "updated_at": to_iso(case.updated_at),
-        "summary": case.summary,
-        "article_count": case.article_count,
-    }
-    updated_at = values["updated_at"]
-    return [
-        ("DELETE FROM case_platforms WHERE case_id = ?", (case.id,)),
-        (_UPSERT_CASE, values),
-        *(
-            (
-                "INSERT INTO case_platforms (rowid, seq, case_id, platform_key, updated_at, version) "
-                "SELECT n.next, n.next, c.id, ?, ?, c.version FROM cases c, "
-                "(SELECT IFNULL(MAX(rowid), 0) + 1 AS next FROM case_platforms) n WHERE c.id = ?",
-                (key, updated_at, case.id),
-            )
-            for key in sorted(set(platform_keys))
-        ),
-    ]
-
-
-def _merge_statements(kept_id: str, gone_ids: Sequence[str]) -> list[Statement]:
-    now = to_iso(utcnow())
-    return [
-        ("INSERT INTO case_merges (gone_id, kept_id, merged_at) VALUES (?, ?, ?)", (gone_id, kept_id, now))
-        for gone_id in dict.fromkeys(gone_ids)
-        if gone_id != kept_id
-    ]
-
-
-def _members_read(case_id: str) -> Read:
-    return Read(
-        "SELECT a.*, d.stage AS stage FROM detections d JOIN articles a ON a.id = d.article_id "
-        "WHERE d.case_id = ? ORDER BY COALESCE(a.published, a.fetched_at), a.id",
-        (case_id,),
-    )
-
-
-def _members_from(rows: Sequence[aiosqlite.Row]) -> tuple[list[Article], list[Observation]]:
-    articles = [article_from_row(r) for r in rows]
-    observations = [
-        Observation(
-            article_id=a.id, stage=Stage(r["stage"]), published=a.published, fetched_at=a.fetched_at, url=a.url
-        )
-        for a, r in sorted(zip(articles, rows, strict=True), key=lambda ar: ar[0].id)
-        if r["stage"] is not None
-    ]
-    return articles, observations
-
-
-_STAGES = {stage.value: stage for stage in Stage}
-
-
-def _headlines_read(case_id: str) -> Read:
-    return Read(
-        "SELECT a.id, a.url, a.title, a.published, a.fetched_at, d.stage FROM detections d "
-        "JOIN articles a ON a.id = d.article_id "
-        "WHERE d.case_id = ? ORDER BY COALESCE(a.published, a.fetched_at), a.id",
-        (case_id,),
-    )
-
-
-def _headlines_from(rows: Sequence[aiosqlite.Row]) -> tuple[list[ArticleText], list[Observation]]:
-    """What :func:`_members_from` gives, with each article reduced to its headline."""
-    headlines: list[ArticleText] = []
-    observations: list[Observation] = []
-    stages = _STAGES  # Stage(value) costs ~1 us through the enum machinery; a big case has thousands
-    for article_id, url, title, published_at, fetched_at, stage in rows:
-        published = from_iso(published_at)
-        headlines.append(ArticleText(title=title, summary="", url=url, published=published))
-        if stage is not None:
-            observations.append(Observation(article_id, stages[stage], published, from_iso(fetched_at), url))  # type: ignore[arg-type]
-    observations.sort(key=lambda o: o.article_id)
-    return headlines, observations
-
-
-def _events_read(case_ids: Sequence[str]) -> Read:
-    return Read(
-        f"SELECT * FROM case_events WHERE case_id IN ({','.join('?' * len(case_ids))}) ORDER BY at, id",
-        list(case_ids),
-    )
-
-
-def _event_rows_from(
-    case_ids: Sequence[str], rows: Sequence[aiosqlite.Row]
-) -> dict[str, list[tuple[int, CaseEvent]]]:
-    out: dict[str, list[tuple[int, CaseEvent]]] = {cid: [] for cid in case_ids}
-    for r in rows:
-        out[r["case_id"]].append((r["id"], event_from_row(r)))
-    return out
-
-
-def _event_statements(
-    case_id: str, events: Sequence[CaseEvent], existing: Sequence[tuple[int, CaseEvent]]
-) -> tuple[list[int | None], list[Statement]]:
-    """The stored row id of each event that is already stored (None for new ones), and the statements that
-    insert the new events and delete the stale rows, in that order."""
-    by_identity = {_identity(e): row_id for row_id, e in existing}
-    now = to_iso(utcnow())
-    ids: list[int | None] = []
-    statements: list[Statement] = []
-    for event in events:
-        row_id = by_identity.pop(_identity(event), None)
-        ids.append(row_id)
-        if row_id is None:
-            statements.append(
-                (
-                    "INSERT INTO case_events (case_id, from_status, to_status, at, article_id, url, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        case_id,
-                        event.from_status.value if event.from_status else None,
-                        event.to_status.value,
-                        to_iso(event.at),
-                        event.article_id,
-                        event.url,
-                        now,
-                    ),
-                )
-            )
-    keep = {row_id for row_id in ids if row_id is not None}
-    stale = [row_id for row_id, _ in existing if row_id not in keep]
-    if stale:
-        statements.append((f"DELETE FROM case_events WHERE id IN ({','.join('?' * len(stale))})", stale))
-    return ids, statements
-
-
-def _event_ids(ids: Sequence[int | None], results: Sequence[Any]) -> list[int]:
-    """Fill the new events' ids from the leading insert cursors of a pipeline's ``results``."""
-    cursors = iter(results)
-    return [row_id if row_id is not None else int(next(cursors).lastrowid) for row_id in ids]

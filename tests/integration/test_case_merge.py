@@ -238,10 +238,10 @@ async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore)
     assert all((o.published, o.fetched_at, o.url) == (by_id[o.article_id].published, by_id[o.article_id].fetched_at,
                by_id[o.article_id].url) for o in observations)
     # Grouping reads the same rows reduced to headlines (no article texts): same order, same observations.
-    from storage.repositories.cases import _headlines_from, _headlines_read
+    from storage.repositories.case_rows import headlines_from, headlines_read
 
-    read = _headlines_read(case_id)
-    headlines, light = _headlines_from(await store.db.fetchall(read.sql, read.params))
+    read = headlines_read(case_id)
+    headlines, light = headlines_from(await store.db.fetchall(read.sql, read.params))
     assert light == observations
     assert [(h.title, h.url, h.published, h.summary) for h in headlines] == [
         (a.title, a.url, a.published, "") for a in articles

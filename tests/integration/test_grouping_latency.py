@@ -14,7 +14,7 @@ from bot.cases.clustering import platform_keys
 from bot.cases.tracker import track
 from bot.detect.detector import detect
 from bot.models import Action, Article, ArticleText, Case, CaseEvent, Entry, Stage
-from storage.repositories.cases import Read, pipeline
+from storage.pipeline import Read, pipeline
 from storage.store import SqliteStore
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)

@@ -196,7 +196,7 @@ def test_a_foreign_authority_stands_for_its_state() -> None:
 
 def _reference_keywords(text: ArticleText, det: Detection) -> tuple[str, ...]:
     """keywords_of as it was before its per-word results were cached (the frozen reference)."""
-    from bot.cases import clustering as cl
+    from bot.cases import keywords as kw
     from bot.detect import patterns as pt
     from bot.detect.extract import normalize
     from bot.detect.lexicons import STOPWORDS
@@ -210,20 +210,20 @@ def _reference_keywords(text: ArticleText, det: Detection) -> tuple[str, ...]:
     for m in pt.PROPER_NOUN.finditer(summary if title_case else full):
         for part in m.group(0).lower().replace("-", " ").split():
             if part not in STOPWORDS and part not in skip and len(part) > 2:
-                names.append("^" + (cl._country_key(part) or cl._stem(part)))
+                names.append("^" + (kw.country_key(part) or kw._stem(part)))
     words: list[str] = []
     for w in pt.WORD.findall(full.lower()):
-        if w in STOPWORDS or w in skip or cl._LEGAL_WORDS.match(w):
+        if w in STOPWORDS or w in skip or kw._LEGAL_WORDS.match(w):
             continue
-        place = cl._country_key(w)
+        place = kw.country_key(w)
         if place:
             names.append("^" + place)
         else:
-            words.append(cl._stem(w))
+            words.append(kw._stem(w))
     out = list(dict.fromkeys(names))
     name_set = {n[1:] for n in out}
     out += [w for w in dict.fromkeys(words) if w not in name_set]
-    return tuple(out[: cl.MAX_KEYWORDS])
+    return tuple(out[: kw.MAX_KEYWORDS])
 
 
 _KEYWORD_TEXTS = [
