@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import bot.feeds.normalize as new
+import bot.feeds.text as new_text
 from bot.feeds import fastparse
 from bot.feeds.parser import FeedParseError, defuse_prolog
 from bot.models import Entry, ParsedFeed
@@ -632,8 +633,8 @@ def test_clean_text_matches_reference(value: str, max_len: int, small_pieces: bo
         return
     with pytest.MonkeyPatch.context() as mp:
         if small_pieces:
-            mp.setattr(new, "_HEAD_EXTRA", 0)
-            mp.setattr(new, "_HEAD_MIN_FACTOR", 1)
+            mp.setattr(new_text, "_HEAD_EXTRA", 0)
+            mp.setattr(new_text, "_HEAD_MIN_FACTOR", 1)
         assert new.clean_text(value, max_len) == expected
 
 

@@ -1,4 +1,4 @@
-"""Properties the fast paths of bot/feeds/normalize.py rely on, and fast path == slow path.
+"""Properties the fast paths of bot/feeds (normalize, text, urls) rely on, and fast path == slow path.
 
 The old-vs-new comparison lives in tests/integration/test_normalize_differential.py; here each
 shortcut is checked against the general code of the same module, plus the facts about Python's
@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.feeds.normalize as nm
+import bot.feeds.text as tx
+import bot.feeds.urls as ur
 
 _PIECES = [
     "lorem ipsum ",
@@ -70,8 +72,8 @@ def test_casefold_never_creates_or_removes_whitespace() -> None:
 
 
 def test_invisible_characters_are_all_non_printable() -> None:
-    """Why ``s.isprintable()`` may skip the _INVISIBLE substitution."""
-    matched = [cp for cp in range(sys.maxunicode + 1) if nm._INVISIBLE.match(chr(cp))]
+    """Why ``s.isprintable()`` may skip the INVISIBLE substitution."""
+    matched = [cp for cp in range(sys.maxunicode + 1) if tx.INVISIBLE.match(chr(cp))]
     assert len(matched) > 2000  # the surrogates alone
     assert not any(chr(cp).isprintable() for cp in matched)
 
@@ -80,7 +82,7 @@ def test_charref_pattern_is_the_one_html_unescape_uses() -> None:
     pattern = getattr(html, "_charref", None)
     if pattern is None:
         pytest.skip("this Python's html module has no _charref")
-    assert nm._CHARREF.pattern == pattern.pattern
+    assert tx._CHARREF.pattern == pattern.pattern
 
 
 @pytest.mark.parametrize("value", ["<ſcript>alert(1)</script>Meta sued", "<SCRİPT>x</script >Meta sued"])
@@ -93,7 +95,7 @@ def test_case_folded_script_start_is_dropped_not_a_crash(value: str) -> None:
 
 def _clean_without_head(value: str, max_len: int) -> str:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nm, "_clean_head", lambda value, max_len: None)
+        mp.setattr(tx, "_clean_head", lambda value, max_len: None)
         return nm.clean_text(value, max_len)
 
 
@@ -103,14 +105,14 @@ def test_piecewise_head_equals_cleaning_everything(value: str, max_len: int) -> 
     """Tiny pieces (a cut at nearly every ">") stress the separability checks of _clean_piece."""
     expected = _clean_without_head(value, max_len)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nm, "_HEAD_EXTRA", 0)
-        mp.setattr(nm, "_HEAD_MIN_FACTOR", 1)
+        mp.setattr(tx, "_HEAD_EXTRA", 0)
+        mp.setattr(tx, "_HEAD_MIN_FACTOR", 1)
         assert nm.clean_text(value, max_len) == expected
 
 
 def test_head_path_is_taken_for_long_html() -> None:
     value = "<p>Meta was <b>sued</b> by the FTC &amp; others.</p>\n" * 2000
-    head = nm._clean_head(value, 300)
+    head = tx._clean_head(value, 300)
     assert head is not None and len(head) > 300
     assert nm.clean_text(value, 300) == _clean_without_head(value, 300)
 
@@ -158,7 +160,7 @@ _url_parts = st.sampled_from(
 def test_simple_url_path_equals_general_path(url: str) -> None:
     fast = nm.canonical_url(url)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(nm, "_canonical_simple", lambda url: None)
+        mp.setattr(ur, "_canonical_simple", lambda url: None)
         assert fast == nm.canonical_url(url)
 
 
@@ -173,5 +175,5 @@ def test_simple_url_path_equals_general_path(url: str) -> None:
     ],
 )
 def test_simple_url_examples(url: str, expected: str) -> None:
-    assert nm._canonical_simple(url) == expected
+    assert ur._canonical_simple(url) == expected
     assert nm.canonical_url(url) == expected
