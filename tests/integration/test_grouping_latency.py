@@ -427,3 +427,41 @@ async def test_several_platforms_shortlist_is_the_newest_of_their_union(store: S
         got = [c.id for c in await store.cases.candidates(["twitter", "x", "reddit"], limit=limit)]
         assert got == expected[:limit], limit
     assert {c.id for c in await store.cases.candidates(["facebook"])} == {f"meta{i}" for i in range(8)}
+
+
+async def test_upgrading_a_0006_database_keeps_the_shortlist(tmp_path: Path) -> None:
+    """Schemas 0007-0008 copy each case's version and the row order into the platform index of an existing
+    database: the shortlist after the upgrade is the one the old walk gave, ties included."""
+    import sqlite3
+
+    from storage.migrations import latest_version, load_migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for migration in load_migrations():
+        if migration.version <= 6:
+            conn.executescript(f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;")
+    dates = ["2024-05-01T00:00:00+00:00", "2024-05-02T00:00:00+00:00", "2024-05-01T00:00:00+00:00"]
+    for i in range(12):  # written in an order that makes rowid (not case id) decide the ties
+        case_id = f"c{(i * 7) % 12:02d}"
+        conn.execute(
+            "INSERT INTO cases (id, title, status, action, platforms, counterparties, subjects, keywords, "
+            "updated_at, article_count) VALUES (?, ?, 'demand', 'subpoena', '[\"Reddit\"]', '[]', '[]', '[]', ?, 1)",
+            (case_id, f"Reddit {case_id}", dates[i % 3]),
+        )
+        conn.execute(
+            "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES (?, 'reddit', ?)",
+            (case_id, dates[i % 3]),
+        )
+    old_walk = [r[0] for r in conn.execute(
+        "SELECT case_id FROM case_platforms WHERE platform_key = 'reddit' ORDER BY updated_at DESC, rowid DESC"
+    )]  # fmt: skip
+    conn.close()
+    async with await SqliteStore.open(path) as store:
+        assert (await store.db.fetchone("PRAGMA user_version"))[0] == latest_version() >= 8
+        rows = await _platform_versions(store)
+        assert len(rows) == 12 and all(mine == theirs for _, mine, theirs in rows)
+        orders = await store.db.fetchall("SELECT rowid, seq FROM case_platforms")
+        assert all(r[0] == r[1] for r in orders)
+        assert [c.id for c in await store.cases.candidates(["reddit"])] == old_walk
+        assert [c.id for c in await store.cases.candidates(["reddit"], limit=5)] == old_walk[:5]
