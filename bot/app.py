@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.cli import CommandFailed
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.delivery.jobs import compile_digests, notify_disabled_feeds
@@ -66,6 +71,9 @@ class CasewatchBot(commands.AutoShardedBot):
     def __init__(
         self, settings: Settings, *, run_jobs: bool = True, open_services: bool = True, **options: Any
     ) -> None:
+        # casewatch never joins voice: the "PyNaCl / davey is not installed" warnings mean nothing here.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         options.setdefault("shard_count", None)
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: no message content intent, slash commands only
@@ -100,7 +108,7 @@ class CasewatchBot(commands.AutoShardedBot):
 
     async def _open_services(self) -> None:
         s = self.settings
-        self.store = await SqliteStore.open(s.db_path)
+        self.store = await SqliteStore.open(s.db_path, poll_interval_s=s.poll_interval_s)
         await warm_up(self.store)  # detection index, grouping caches (~0.2 s at 100k cases)
         self.parser = parser_pool(s)
         limits = fetch_limits(s)
@@ -138,26 +146,66 @@ class CasewatchBot(commands.AutoShardedBot):
 
 
 async def run_bot(settings: Settings) -> int:
-    """Log in and run until interrupted (``casewatch run`` with DISCORD_TOKEN set)."""
+    """Log in and run until interrupted (``casewatch run`` with DISCORD_TOKEN set).
+
+    Once connected, discord.py reconnects by itself (with backoff) through network trouble; a failure
+    to connect at start is reported in one line and ends the process (a service manager restarts it)."""
     assert settings.discord_token
-    async with CasewatchBot(settings) as bot:
-        await bot.start(settings.discord_token)
+    with discord_errors("run the bot"):
+        async with CasewatchBot(settings) as bot:
+            await bot.start(settings.discord_token)
     return 0
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     """Push the command tree to Discord: to one guild (instant, for development) or globally."""
     assert settings.discord_token
-    bot = CasewatchBot(settings, run_jobs=False, open_services=False)
-    async with bot:
-        await bot.login(settings.discord_token)  # runs setup_hook, which loads the cogs
-        synced = await sync_tree(bot, guild_id)
+    with discord_errors("sync the commands"):
+        bot = CasewatchBot(settings, run_jobs=False, open_services=False)
+        async with bot:
+            await bot.login(settings.discord_token)  # runs setup_hook, which loads the cogs
+            synced = await sync_tree(bot, guild_id)
     where = f"guild {guild_id}" if guild_id else "every guild (global; may take up to an hour to show)"
     print(f"synced {len(synced)} commands to {where}")
     return 0
 
 
-async def sync_tree(bot: commands.Bot, guild_id: int | None) -> list[discord.app_commands.AppCommand]:
+@contextmanager
+def discord_errors(doing: str) -> Iterator[None]:
+    """Discord and network failures as one line (:class:`CommandFailed`, exit status 1)."""
+    try:
+        yield
+    except discord.LoginFailure:
+        raise CommandFailed(
+            "Discord rejected DISCORD_TOKEN (improper token): copy the bot token again from the developer portal"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise CommandFailed("Discord refused the gateway intents casewatch asked for") from None
+    except discord.Forbidden as exc:
+        raise CommandFailed(f"Discord refused to {doing}: {exc.text or exc.status}") from None
+    except discord.HTTPException as exc:
+        raise CommandFailed(
+            f"Discord answered HTTP {exc.status} when casewatch tried to {doing}; try again later"
+        ) from None
+    except (aiohttp.ClientConnectorError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:
+        raise CommandFailed(f"could not reach Discord to {doing} ({_network_reason(exc)}); check the network") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise CommandFailed(f"could not reach Discord to {doing} ({_network_reason(exc)}); check the network") from None
+
+
+def _network_reason(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, socket.gaierror):
+        return f"cannot resolve {exc.host}"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port}: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return str(exc) or type(exc).__name__
+
+
+async def sync_tree(
+    bot: commands.Bot | commands.AutoShardedBot, guild_id: int | None
+) -> list[discord.app_commands.AppCommand]:
     if guild_id is None:
         return await bot.tree.sync()
     guild = discord.Object(guild_id)

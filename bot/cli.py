@@ -1,22 +1,29 @@
 """The ``casewatch`` command line: run, ingest, feeds, articles, cases, reprocess.
 
-Every command exits 0 on success and 2 with a one-line reason on bad input; it configures logging once,
-here, at startup.
+Exit status: 0 success; 1 a command could not do its job (Discord unreachable, ...); 2 bad input (an
+argument, a setting, a database that cannot be used); 3 ``ingest`` / ``run --once``: no source could be
+polled; 130 interrupted; 141 output closed early (``| head``). Every failure is one line on stderr: all
+of them go through :func:`handle_error`, the one place that maps errors to words. Logging is configured
+once, here, at startup.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import errno
 import json
 import logging
+import os
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, db_path, load_settings, parse_log_level
 from bot.feeds.normalize import canonical_url
 from bot.models import FeedPollResult
 
@@ -24,27 +31,57 @@ log = logging.getLogger("casewatch")
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed", ".json", ".txt", ""}
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOURCES_FAILED = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE (what a shell shows)
 
-class UsageError(Exception):
+# Loggers of libraries that chatter at INFO ("Running job ...", "logging in using static token"): kept at
+# WARNING unless --log-level DEBUG asks for everything.
+QUIET_LIBRARIES = ("apscheduler", "discord", "aiosqlite", "asyncio", "aiohttp", "urllib3", "feedparser")
+
+
+class CommandFailed(Exception):
+    """A command could not do its job: printed as one line, exit status ``code`` (default 1)."""
+
+    code = EXIT_FAILED
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class UsageError(CommandFailed):
     """Bad input from the command line: printed as one line, exit status 2."""
+
+    code = EXIT_USAGE
+
+
+INGEST_EPILOG = (
+    "exit status: 0 when every source was polled (or at least one was and the rest are listed as failed), "
+    "3 when no source could be polled, 2 on bad input"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="casewatch", description="Follow legal fights over online platforms in the news."
+        prog="casewatch",
+        description="Follow legal fights over online platforms in the news.",
+        epilog="exit status: 0 ok, 1 failed, 2 bad input, 3 no source could be polled (ingest, run --once)",
     )
-    parser.add_argument("--db", type=Path, help="database file (default: $CASEWATCH_DB or ./casewatch.db)")
+    parser.add_argument("--db", help="database file (default: $CASEWATCH_DB or ./casewatch.db)")
     parser.add_argument(
-        "--log-level", help="DEBUG, INFO, WARNING, ERROR (default: $CASEWATCH_LOG_LEVEL or INFO)"
+        "--log-level", help="DEBUG, INFO, WARNING, ERROR, CRITICAL (default: $CASEWATCH_LOG_LEVEL or INFO)"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def db_opt(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+        p.add_argument("--db", default=argparse.SUPPRESS, help="database file")
 
     run = sub.add_parser("run", help="run the bot (console mode without DISCORD_TOKEN)")
     db_opt(run)
-    run.add_argument("--once", action="store_true", help="console mode: poll once, print, exit")
+    run.add_argument(
+        "--once", action="store_true", help="console mode (even with DISCORD_TOKEN): poll once, print, exit"
+    )
     run.add_argument(
         "--demo",
         action="store_true",
@@ -52,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--console", action="store_true", help="console mode even when DISCORD_TOKEN is set")
 
-    ingest = sub.add_parser("ingest", help="poll sources once through the whole pipeline and exit")
+    ingest = sub.add_parser(
+        "ingest", help="poll sources once through the whole pipeline and exit", epilog=INGEST_EPILOG
+    )
     db_opt(ingest)
     ingest.add_argument("sources", nargs="+", help="http(s) URL, feed file, or directory of feed files")
     ingest.add_argument("--quiet", action="store_true", help="no progress, summary only")
@@ -67,53 +106,129 @@ def build_parser() -> argparse.ArgumentParser:
     p = feeds_sub.add_parser("list", help="list feeds and their health")
     db_opt(p)
     p.add_argument("--json", action="store_true")
-    p = feeds_sub.add_parser("test", help="dry run: fetch/parse a URL or file and show what would happen")
-    p.add_argument("source", help="http(s) URL or feed file")
+    p = feeds_sub.add_parser(
+        "test", help="dry run: fetch/parse a URL, a file or every feed file of a directory; stores nothing"
+    )
+    p.add_argument("source", help="http(s) URL, feed file, or directory of feed files")
     p = feeds_sub.add_parser(
         "import", help="add the feeds of a list or OPML file (default: bundled defaults)"
     )
     db_opt(p)
     p.add_argument("file", nargs="?", type=Path)
 
-    for name, helptext in (("articles", "dump stored articles"), ("cases", "dump stored cases")):
-        p = sub.add_parser(name, help=helptext)
-        db_opt(p)
-        p.add_argument("--json", action="store_true", help="JSON array (the evaluation format)")
-        p.add_argument("--relevant", action="store_true", help="articles: only relevant ones")
+    p = sub.add_parser("articles", help="dump stored articles")
+    db_opt(p)
+    p.add_argument("--json", action="store_true", help="JSON array (the evaluation format)")
+    p.add_argument("--relevant", action="store_true", help="only the articles detected as relevant")
+    p = sub.add_parser("cases", help="dump stored cases")
+    db_opt(p)
+    p.add_argument("--json", action="store_true", help="JSON array (the evaluation format)")
 
     p = sub.add_parser("reprocess", help="re-run detection, grouping and status over stored articles")
     db_opt(p)
 
     p = sub.add_parser("sync", help="sync slash commands with Discord (needs DISCORD_TOKEN)")
-    p.add_argument("--guild", type=int, help="sync to one guild only (instant; for development)")
+    p.add_argument("--guild", type=_guild_id, help="sync to one guild only (instant; for development)")
     return parser
+
+
+def _guild_id(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 0 < value < 2**63:
+        raise argparse.ArgumentTypeError("must be a Discord server id (a positive whole number)")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(db_path=args.db, log_level=(args.log_level or "").upper() or None)
+        level = parse_log_level(args.log_level) if args.log_level is not None else None
+        try:
+            db = db_path(args.db) if args.db is not None else None
+        except ValueError as exc:
+            raise ConfigError(f"invalid option --db={args.db!r}: {exc}") from None
+        settings = load_settings(db_path=db, log_level=level)
     except ConfigError as exc:
-        print(f"casewatch: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+        return _say(str(exc), EXIT_USAGE)
+    configure_logging(settings.log_level)
     try:
-        return asyncio.run(_dispatch(args, settings))
-    except UsageError as exc:
-        print(f"casewatch: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a storage or config problem: one line, not a traceback
-        from storage.errors import StorageError
+        code = asyncio.run(_dispatch(args, settings))
+        sys.stdout.flush()  # a closed pipe shows up here when the output was small
+        return code
+    except BaseException as exc:  # the one place that turns errors into one line
+        return handle_error(exc, settings)
 
-        if isinstance(exc, StorageError):
-            print(f"casewatch: {exc}", file=sys.stderr)
-            return 2
-        raise
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # basicConfig leaves the level alone when a handler exists already
+    if level != "DEBUG":
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def handle_error(exc: BaseException, settings: Settings) -> int:
+    """The exit status for ``exc``, after saying in one line what went wrong; re-raises real bugs."""
+    from storage.database import describe_error
+    from storage.errors import StorageError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+        _silence_stdout()  # the reader (``head``) is gone: stop quietly, as Unix tools do
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, CommandFailed):
+        return _say(str(exc), exc.code)
+    if isinstance(exc, ConfigError):
+        return _say(str(exc), EXIT_USAGE)
+    if isinstance(exc, StorageError):
+        return _say(str(exc), EXIT_USAGE)
+    if isinstance(exc, sqlite3.Error):  # damage found in the middle of a command
+        return _say(describe_error(exc, settings.db_path), EXIT_USAGE)
+    if isinstance(exc, MemoryError):
+        return _say("out of memory", EXIT_FAILED)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+        where = f": {exc.filename}" if exc.filename else ""
+        return _say(f"{exc.strerror}{where}", EXIT_FAILED)
+    raise exc  # a bug: keep the traceback
+
+
+def _say(message: str, code: int) -> int:
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        print(f"casewatch: {message}", file=sys.stderr)
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        pass
+
+
+def check_db_location(path: Path, *, must_exist: bool) -> None:
+    """Refuse a database location that cannot work, before anything touches the disk.
+
+    A missing parent directory is never created (a typo in ``--db`` must not grow a directory tree);
+    ``must_exist``: the command only reads, so it must not create a database either."""
+    if path.is_dir():
+        raise UsageError(f"the database path {path} is a directory; give a file, e.g. {path / 'casewatch.db'}")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"cannot use the database {path}: {parent} is not a directory")
+    if must_exist and not path.exists():
+        raise UsageError(f"no database at {path}")
+    if not parent.exists():
+        raise UsageError(
+            f"cannot create the database {path}: directory {parent} does not exist (create it first)"
+        )
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -126,8 +241,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await cmd_ingest(settings, args.sources, quiet=args.quiet, as_json=args.json)
         case "feeds":
             return await commands.feeds(settings, args)
-        case "articles" | "cases":
-            return await commands.dump(settings, args.command, as_json=args.json, relevant_only=args.relevant)
+        case "articles":
+            return await commands.dump(settings, "articles", as_json=args.json, relevant_only=args.relevant)
+        case "cases":
+            return await commands.dump(settings, "cases", as_json=args.json, relevant_only=False)
         case "reprocess":
             return await commands.reprocess(settings)
         case "sync":
@@ -165,13 +282,12 @@ async def cmd_ingest(settings: Settings, sources: Sequence[str], *, quiet: bool,
     from bot.runtime import Runtime
 
     items = expand_sources(sources)
+    check_db_location(settings.db_path, must_exist=False)
     started = time.monotonic()
     results: list[FeedPollResult] = []
     async with Runtime.open(settings, alert_on_first_poll=False) as rt:
         total = len(items)
-        progress = _Progress(
-            total, enabled=(not quiet and sys.stderr.isatty()) or (not quiet and total >= 50)
-        )
+        progress = Progress(total, sys.stderr, enabled=not quiet)
         urls = [i for i in items if isinstance(i, str)]
         files = [i for i in items if isinstance(i, Path)]
         if urls:
@@ -189,12 +305,18 @@ async def cmd_ingest(settings: Settings, sources: Sequence[str], *, quiet: bool,
             return result
 
         results.extend(await asyncio.gather(*(one(p) for p in files)))
+        progress.close()
         cases = await rt.store.cases.count()
     elapsed = time.monotonic() - started
     if as_json:
         print(json.dumps([_result_json(r) for r in results], indent=1))
     _print_summary(results, cases, elapsed, file=sys.stdout if not as_json else sys.stderr)
-    return 0
+    return sources_status(results)
+
+
+def sources_status(results: Sequence[FeedPollResult]) -> int:
+    """0 when at least one source was polled (failures are listed), 3 when none could be."""
+    return EXIT_SOURCES_FAILED if results and not any(r.ok for r in results) else EXIT_OK
 
 
 def _result_json(r: FeedPollResult) -> dict[str, Any]:
@@ -226,12 +348,51 @@ def _print_summary(results: list[FeedPollResult], cases: int, elapsed: float, fi
         print(f"  ... and {len(failed) - 50} more failures (see `casewatch feeds list`)", file=file)
 
 
-class _Progress:
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.done = total, enabled, 0
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut in the middle with an ellipsis (keeps scheme and
+    file name of a URL readable)."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    head = keep // 2
+    return f"{text[:head]}…{text[len(text) - (keep - head):]}"
+
+
+class Progress:
+    """Progress of a batch: one line redrawn in place on a terminal (at most 10 times a second); on a
+    pipe or file, a plain line every 5% for batches of 50 or more (logs stay short), nothing for small
+    ones. No dependency: a progress library would cost more import time than this whole module."""
+
+    def __init__(self, total: int, stream: TextIO, *, enabled: bool = True) -> None:
+        self.total, self.stream, self.done = total, stream, 0
+        self.live = enabled and _isatty(stream)
+        self.plain = enabled and not self.live and total >= 50
         self.every = max(1, total // 20)
+        self._last_draw = 0.0
+        self._drawn = False
 
     def step(self, result: FeedPollResult) -> None:
         self.done += 1
-        if self.enabled and (self.done % self.every == 0 or self.done == self.total):
-            print(f"  [{self.done}/{self.total}] last: {result.status} {result.url[-60:]}", file=sys.stderr)
+        if self.live:
+            now = time.monotonic()
+            if now - self._last_draw >= 0.1 or self.done == self.total:
+                self._last_draw = now
+                line = f"[{self.done}/{self.total}] {result.status:<12} {shorten(result.url, 60)}"
+                self.stream.write("\r\x1b[2K" + line)
+                self.stream.flush()
+                self._drawn = True
+        elif self.plain and (self.done % self.every == 0 or self.done == self.total):
+            print(f"  [{self.done}/{self.total}] {result.status} {shorten(result.url, 80)}", file=self.stream)
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

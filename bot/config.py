@@ -45,21 +45,29 @@ class Settings:
         return f"Settings({shown}, discord_token={'set' if self.discord_token else 'unset'})"
 
 
-def _int(lo: int, hi: int) -> Callable[[str], int]:
+def _int(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
+    what = f"a whole number of {unit}" if unit else "a whole number"
+
     def parse(raw: str) -> int:
-        value = int(raw)
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be {what} between {lo} and {hi}") from None
         if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
+            raise ValueError(f"must be {what} between {lo} and {hi}")
         return value
 
     return parse
 
 
-def _float(lo: float, hi: float) -> Callable[[str], float]:
+def _float(lo: float, hi: float, unit: str = "seconds") -> Callable[[str], float]:
     def parse(raw: str) -> float:
-        value = float(raw)
-        if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be a number of {unit} between {lo:g} and {hi:g}") from None
+        if not lo <= value <= hi:  # also refuses nan
+            raise ValueError(f"must be a number of {unit} between {lo:g} and {hi:g}")
         return value
 
     return parse
@@ -81,6 +89,26 @@ def _level(raw: str) -> str:
     return level
 
 
+def parse_log_level(raw: str, *, source: str = "--log-level") -> str:
+    """A log level given on the command line, validated like ``CASEWATCH_LOG_LEVEL`` (ConfigError if bad)."""
+    try:
+        return _level(raw)
+    except ValueError as exc:
+        raise ConfigError(f"invalid setting {source}={raw!r}: {exc}") from None
+
+
+def _snowflake(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if not 0 < value < 2**63:
+        raise ValueError("must be a Discord server id (a positive whole number, e.g. 123456789012345678)")
+    return value
+
+
 def _hosts(raw: str) -> tuple[str, ...]:
     return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
 
@@ -92,6 +120,17 @@ def _token(raw: str) -> str | None:
     if any(c.isspace() for c in token) or token.count(".") < 2:
         raise ValueError("does not look like a bot token (three dot-separated parts, no spaces)")
     return token
+
+
+def db_path(raw: str | Path) -> Path:
+    """A database file path (``--db`` or ``CASEWATCH_DB``): not empty, not a directory."""
+    text = str(raw).strip()
+    if not text:
+        raise ValueError("must be a database file path, e.g. casewatch.db")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give a database file, e.g. {path / 'casewatch.db'}")
+    return path
 
 
 def _existing_file(raw: str) -> Path | None:
@@ -106,22 +145,22 @@ def _existing_file(raw: str) -> Path | None:
 # variable name -> (Settings field, parser)
 _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DISCORD_TOKEN": ("discord_token", _token),
-    "CASEWATCH_DB": ("db_path", lambda raw: Path(raw).expanduser()),
+    "CASEWATCH_DB": ("db_path", lambda raw: db_path(raw)),
     "CASEWATCH_LOG_LEVEL": ("log_level", _level),
     "CASEWATCH_FEEDS_FILE": ("feeds_file", _existing_file),
-    "CASEWATCH_POLL_INTERVAL": ("poll_interval_s", _int(60, 7 * 86400)),
-    "CASEWATCH_MIN_INTERVAL": ("min_interval_s", _int(30, 86400)),
-    "CASEWATCH_MAX_INTERVAL": ("max_interval_s", _int(60, 7 * 86400)),
+    "CASEWATCH_POLL_INTERVAL": ("poll_interval_s", _int(60, 7 * 86400, "seconds")),
+    "CASEWATCH_MIN_INTERVAL": ("min_interval_s", _int(30, 86400, "seconds")),
+    "CASEWATCH_MAX_INTERVAL": ("max_interval_s", _int(60, 7 * 86400, "seconds")),
     "CASEWATCH_MAX_FAILURES": ("max_failures", _int(1, 1000)),
     "CASEWATCH_FETCH_TIMEOUT": ("fetch_timeout_s", _float(1, 600)),
-    "CASEWATCH_MAX_FEED_BYTES": ("max_feed_bytes", _int(1024, 200 * 1024 * 1024)),
+    "CASEWATCH_MAX_FEED_BYTES": ("max_feed_bytes", _int(1024, 200 * 1024 * 1024, "bytes")),
     "CASEWATCH_PER_HOST_LIMIT": ("per_host_limit", _int(1, 32)),
     "CASEWATCH_GLOBAL_FETCH_LIMIT": ("global_fetch_limit", _int(1, 512)),
     "CASEWATCH_PARSER_WORKERS": ("parser_workers", _int(0, 64)),
     "CASEWATCH_ALERT_ON_FIRST_POLL": ("alert_on_first_poll", _bool),
     "CASEWATCH_ALLOW_PRIVATE_FEEDS": ("allow_private_feeds", _bool),
     "CASEWATCH_ALLOWED_FEED_HOSTS": ("allowed_feed_hosts", _hosts),
-    "CASEWATCH_DEV_GUILD_ID": ("dev_guild_id", lambda raw: int(raw) if raw.strip() else None),
+    "CASEWATCH_DEV_GUILD_ID": ("dev_guild_id", _snowflake),
     "CASEWATCH_DELIVERY_INTERVAL": ("delivery_interval_s", _float(0.5, 3600)),
 }
 
@@ -157,7 +196,7 @@ def load_settings(
     problems: list[str] = []
     for name, (attr, parse) in _FIELDS.items():
         raw = merged.get(name)
-        if raw is None:
+        if raw is None or overrides.get(attr) is not None:  # a command-line option wins (validated there)
             continue
         try:
             values[attr] = parse(raw)
@@ -169,6 +208,8 @@ def load_settings(
     max_s = values.get("max_interval_s", Settings.max_interval_s)
     if min_s > max_s:
         problems.append(f"CASEWATCH_MIN_INTERVAL ({min_s}) must not exceed CASEWATCH_MAX_INTERVAL ({max_s})")
+    if len(problems) == 1:
+        raise ConfigError(f"invalid setting {problems[0]}")
     if problems:
         raise ConfigError("invalid settings:\n  " + "\n  ".join(problems))
     return Settings(**values)

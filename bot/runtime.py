@@ -56,7 +56,7 @@ class Runtime:
     async def open(
         cls, settings: Settings, *, alert_on_first_poll: bool | None = None, console: bool = False
     ) -> AsyncIterator[Runtime]:
-        store = await SqliteStore.open(settings.db_path)
+        store = await SqliteStore.open(settings.db_path, poll_interval_s=settings.poll_interval_s)
         await warm_up(store)
         parser = parser_pool(settings)
         fetcher = Fetcher(fetch_limits(settings))

@@ -8,7 +8,10 @@ an asyncio lock around ``BEGIN IMMEDIATE ... COMMIT``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,9 +19,78 @@ from typing import Any
 
 import aiosqlite
 
-from storage.migrations import migrate
+from storage.errors import StorageError
+from storage.migrations import latest_version, migrate
 
 log = logging.getLogger(__name__)
+
+# SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``) that say what is wrong with a file.
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+_PERM = 3
+
+
+class DatabaseUnusable(StorageError):
+    """The database file cannot be opened, created, read or written; the message says why in one line."""
+
+
+def describe_error(exc: BaseException, path: str | Path) -> str:
+    """One line for a user about an SQLite or OS error on the database at ``path`` (no traceback)."""
+    path = str(path)
+    if isinstance(exc, DatabaseUnusable):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot use the database {path}: {exc.strerror or exc}"
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    detail = str(exc) or type(exc).__name__
+    if code == _NOTADB or detail == "file is not a database":
+        return (
+            f"{path} is not a casewatch database (not an SQLite file, or its header is damaged); "
+            "point --db or CASEWATCH_DB at another file"
+        )
+    if code == _CORRUPT or "malformed" in detail:
+        return (
+            f"the database {path} is damaged ({detail}); restore it from a backup, "
+            "or start a new one with another --db"
+        )
+    if code in (_BUSY, _LOCKED):
+        return f"the database {path} is locked by another process ({detail}); try again when it has finished"
+    if code == _FULL:
+        return f"cannot write the database {path}: the disk is full"
+    if code in (_READONLY, _PERM):
+        return f"cannot write the database {path}: it is read-only ({_where(path)})"
+    if code in (_CANTOPEN, _IOERR):
+        return f"cannot open or create the database {path}: {_why_cannot_open(path)}"
+    return f"database error on {path}: {detail}"
+
+
+def _where(path: str) -> str:
+    parent = Path(path).parent
+    if not os.access(parent, os.W_OK):
+        return f"directory {parent} is not writable"
+    return "file or file system is read-only"
+
+
+def _why_cannot_open(path: str) -> str:
+    target, parent = Path(path), Path(path).parent
+    if target.is_dir():
+        return "it is a directory; give a file name"
+    if parent.exists() and not parent.is_dir():
+        return f"{parent} is not a directory"
+    if not parent.exists():
+        return f"directory {parent} does not exist"
+    if target.exists():
+        if not os.access(target, os.R_OK):
+            return "permission denied"
+        return f"it or its directory {parent} is not writable (SQLite needs to create its -wal and -shm files)"
+    try:  # ask the OS why: an exclusive create, removed again at once (only on this error path)
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return f"directory {parent} is not writable ({exc.strerror})"
+        return f"the system refused to create it ({exc.strerror})"
+    os.close(fd)
+    target.unlink()
+    return "SQLite could not open it (unable to open database file)"
 
 
 class Database:
@@ -30,22 +102,29 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Database:
+    async def open(
+        cls, path: str | Path, *, busy_timeout_ms: int = 5000, read_only: bool = False, create_dirs: bool = True
+    ) -> Database:
+        """Open (creating and migrating if needed) the database at ``path``.
+
+        ``read_only``: the caller only reads. The database must exist; it is opened normally (so an old
+        schema is upgraded) and, where the file or its directory is read-only, opened read-only instead.
+        ``create_dirs``: create a missing parent directory (the CLI checks and refuses instead).
+        Anything SQLite or the OS refuses is raised as :class:`DatabaseUnusable` with a one-line reason.
+        """
         path = str(path)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
+            _prepare_location(path, read_only=read_only, create_dirs=create_dirs)
         try:
-            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await migrate(conn)
-        except BaseException:
-            await conn.close()
-            raise
-        return cls(conn, path)
+            return cls(await _connect(path, busy_timeout_ms), path)
+        except sqlite3.Error as exc:
+            code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+            if not (read_only and code in (_CANTOPEN, _READONLY, _PERM)):
+                raise DatabaseUnusable(describe_error(exc, path)) from exc
+        try:  # a read-only file or file system: read it as it is
+            return cls(await _connect_read_only(path, busy_timeout_ms), path)
+        except sqlite3.Error as exc:
+            raise DatabaseUnusable(describe_error(exc, path)) from exc
 
     async def close(self) -> None:
         await self.conn.close()
@@ -92,3 +171,83 @@ class Database:
         problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
         problems += [str(tuple(r)) for r in await self.fetchall("PRAGMA foreign_key_check")]
         return problems
+
+
+def _file_uri(path: str) -> str:
+    return Path(os.path.abspath(path)).as_uri()
+
+
+def _prepare_location(path: str, *, read_only: bool, create_dirs: bool) -> None:
+    target = Path(path)
+    if read_only and not target.exists():
+        raise DatabaseUnusable(f"no database at {path}")
+    if target.is_dir():
+        raise DatabaseUnusable(f"cannot use the database {path}: it is a directory; give a file name")
+    try:
+        if create_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        elif not target.parent.is_dir():
+            raise DatabaseUnusable(f"cannot open or create the database {path}: {_why_cannot_open(path)}")
+    except OSError as exc:
+        raise DatabaseUnusable(f"cannot open or create the database {path}: {_why_cannot_open(path)}") from exc
+
+
+async def _aconnect(target: str, *, uri: bool = False) -> aiosqlite.Connection:
+    """``aiosqlite.connect`` that, when the connect fails, waits for the connection's worker thread:
+    aiosqlite stops it without waiting, and the thread then reports to an event loop that
+    ``asyncio.run`` may have closed meanwhile ("Exception in thread ... Event loop is closed")."""
+    pending = aiosqlite.connect(target, uri=uri, isolation_level=None)
+    try:
+        return await pending
+    except BaseException:
+        worker = getattr(pending, "_thread", None)
+        if worker is not None and worker.is_alive():
+            await asyncio.to_thread(worker.join, 5)
+        raise
+
+
+async def _connect(path: str, busy_timeout_ms: int) -> aiosqlite.Connection:
+    conn = await _aconnect(path)
+    conn.row_factory = aiosqlite.Row
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await migrate(conn)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _connect_read_only(path: str, busy_timeout_ms: int) -> aiosqlite.Connection:
+    """``mode=ro``; where SQLite cannot even create the WAL index (a read-only directory or mount),
+    ``immutable=1``: nobody can write there, so there is nothing to lock against."""
+    uri = _file_uri(path)
+    last: sqlite3.Error | None = None
+    for query in ("mode=ro", "immutable=1"):
+        try:
+            conn = await _aconnect(f"{uri}?{query}", uri=True)
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        conn.row_factory = aiosqlite.Row
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            async with conn.execute("PRAGMA user_version") as cur:
+                row = await cur.fetchone()
+        except sqlite3.Error as exc:
+            await conn.close()
+            last = exc
+            continue
+        version, latest = (int(row[0]) if row else 0), latest_version()
+        if version != latest:
+            await conn.close()
+            raise DatabaseUnusable(
+                f"the database {path} is read-only and has schema version {version}, this casewatch needs "
+                f"{latest}; open it once where it is writable to upgrade it"
+            )
+        return conn
+    assert last is not None
+    raise last

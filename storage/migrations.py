@@ -59,17 +59,23 @@ async def migrate(conn: aiosqlite.Connection) -> int:
             f"database schema version {current} is newer than this casewatch understands ({target}); "
             "upgrade casewatch or point it at another database"
         )
+    started = current
     for migration in migrations:
         if migration.version <= current:
             continue
-        log.info("applying migration %s", migration.name)
+        log.debug("applying migration %s", migration.name)
         # executescript commits first; the script then runs in one explicit transaction.
         await conn.executescript(
             f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
         )
         async with conn.execute("PRAGMA foreign_key_check") as cur:
-            problems = await cur.fetchall()
+            problems = [tuple(r) for r in await cur.fetchall()]
         if problems:
             raise StorageError(f"foreign key check failed after {migration.name}: {problems[:3]}")
         current = migration.version
+    if current != started:
+        log.info(
+            "database schema %s",
+            f"created (version {current})" if started == 0 else f"upgraded from version {started} to {current}",
+        )
     return current

@@ -15,17 +15,27 @@ from storage.repositories.outbox import OutboxRepository
 
 
 class SqliteStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, poll_interval_s: int | None = None) -> None:
+        """``poll_interval_s``: the starting poll interval of feeds added through this store."""
         self.db = db
-        self.feeds = FeedRepository(db)
+        self.feeds = FeedRepository(db, default_interval_s=poll_interval_s)
         self.articles = ArticleRepository(db)
         self.cases = CaseRepository(db)
         self.outbox = OutboxRepository(db)
         self.guilds = GuildRepository(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
-        return cls(await Database.open(path))
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        create_dirs: bool = True,
+        poll_interval_s: int | None = None,
+    ) -> SqliteStore:
+        """See :meth:`Database.open`; errors are ``DatabaseUnusable`` with a one-line reason."""
+        db = await Database.open(path, read_only=read_only, create_dirs=create_dirs)
+        return cls(db, poll_interval_s=poll_interval_s)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -69,13 +69,15 @@ async def compile_digests(store: SqliteStore, now: datetime) -> int:
                 event = next((e for i, e in await store.cases.event_rows(case.id) if i == d.event_id), None)
             items.append(DigestItem(d.id, d.kind, case, event))
         mode = settings.digest if not flush else DigestMode.DAILY
-        messages = build_digest(items, mode, now) if settings.alert_channel_id else []
+        channel = settings.alert_channel_id
+        messages = build_digest(items, mode, now) if channel else []
         async with store.transaction():
             for part, spec in enumerate(messages):
+                assert channel is not None  # no messages without an alert channel
                 intent = DeliveryIntent(
                     kind=DeliveryKind.DIGEST,
                     target_kind=TargetKind.CHANNEL,
-                    target_id=settings.alert_channel_id,  # type: ignore[arg-type]
+                    target_id=channel,
                     dedupe_key=f"digest:{guild_id}:{held[-1].id}:{part}",
                     guild_id=guild_id,
                 )

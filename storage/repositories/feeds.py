@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 from bot.clock import to_iso, utcnow
 from bot.models import Feed
 from storage.codec import feed_from_row
 from storage.database import Database
-from storage.errors import NotFound
+from storage.errors import NotFound, StorageError
 
 
 class FeedRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, default_interval_s: int | None = None) -> None:
+        """``default_interval_s``: a new feed's starting poll interval (``CASEWATCH_POLL_INTERVAL``);
+        None keeps the schema's default (900 s)."""
         self.db = db
+        self.default_interval_s = default_interval_s
 
     async def add(
         self, url: str, *, title: str | None = None, guild_id: int | None = None, added_by: int | None = None
@@ -24,14 +28,18 @@ class FeedRepository:
             async with conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)) as cur:
                 row = await cur.fetchone()
             created = row is None
-            if created:
+            if row is None:
                 async with conn.execute(
-                    "INSERT INTO feeds (url, title, operator, next_due_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (url, title, int(guild_id is None), now, now),
+                    "INSERT INTO feeds (url, title, operator, next_due_at, created_at, interval_s) "
+                    "VALUES (?, ?, ?, ?, ?, COALESCE(?, 900))",
+                    (url, title, int(guild_id is None), now, now, self.default_interval_s),
                 ) as cur:
-                    feed_id = cur.lastrowid
+                    inserted = cur.lastrowid
+                if inserted is None:  # sqlite3 sets it after every successful INSERT
+                    raise StorageError(f"adding the feed {url} did not create a row")
+                feed_id = int(inserted)
             else:
-                feed_id = row["id"]
+                feed_id = int(row["id"])
                 if guild_id is None:
                     await conn.execute("UPDATE feeds SET operator = 1 WHERE id = ?", (feed_id,))
             if guild_id is not None:
@@ -39,7 +47,7 @@ class FeedRepository:
                     "INSERT OR IGNORE INTO feed_owners (feed_id, guild_id, added_by, created_at) VALUES (?, ?, ?, ?)",
                     (feed_id, guild_id, added_by, now),
                 )
-        return await self.get(int(feed_id)), created  # type: ignore[arg-type]
+        return await self.get(feed_id), created
 
     async def get(self, feed_id: int) -> Feed:
         row = await self.db.fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
@@ -51,7 +59,8 @@ class FeedRepository:
         row = await self.db.fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
         return feed_from_row(row) if row else None
 
-    async def list(self, *, guild_id: int | None = None) -> list[Feed]:
+    # From here on ``list`` in this class body is the method: annotations say ``builtins.list``.
+    async def list(self, *, guild_id: int | None = None) -> builtins.list[Feed]:
         """All feeds, or only those a guild added."""
         if guild_id is None:
             rows = await self.db.fetchall("SELECT * FROM feeds ORDER BY id")
@@ -62,7 +71,7 @@ class FeedRepository:
             )
         return [feed_from_row(r) for r in rows]
 
-    async def owners(self, feed_id: int) -> list[int]:
+    async def owners(self, feed_id: int) -> builtins.list[int]:
         rows = await self.db.fetchall("SELECT guild_id FROM feed_owners WHERE feed_id = ?", (feed_id,))
         return [r["guild_id"] for r in rows]
 
@@ -83,13 +92,14 @@ class FeedRepository:
                 async with conn.execute(
                     "SELECT COUNT(*) FROM feed_owners WHERE feed_id = ?", (feed_id,)
                 ) as cur:
-                    (owners,) = await cur.fetchone()  # type: ignore[misc]
+                    counted = await cur.fetchone()
+                owners = int(counted[0]) if counted is not None else 0
                 if owners or row["operator"]:
                     return True
             await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
         return True
 
-    async def due(self, now: datetime, limit: int = 100) -> list[Feed]:
+    async def due(self, now: datetime, limit: int = 100) -> builtins.list[Feed]:
         rows = await self.db.fetchall(
             "SELECT * FROM feeds WHERE enabled = 1 AND url LIKE 'http%' AND (next_due_at IS NULL OR next_due_at <= ?) "
             "ORDER BY next_due_at LIMIT ?",
@@ -158,7 +168,7 @@ class FeedRepository:
     async def is_guild_only(self, url: str) -> bool:
         """True when only guilds (no operator) want this feed: it is fetched behind the SSRF guard."""
         row = await self.db.fetchone("SELECT operator FROM feeds WHERE url = ?", (url,))
-        return bool(row) and not row[0]  # type: ignore[index]
+        return row is not None and not row[0]
 
     async def owned_by(self, url: str, guild_id: int) -> Feed | None:
         """The feed at ``url`` if ``guild_id`` added it (another guild's feed is "not found")."""
@@ -168,7 +178,7 @@ class FeedRepository:
         )
         return feed_from_row(row) if row else None
 
-    async def disabled_owned(self) -> list[tuple[Feed, list[int]]]:
+    async def disabled_owned(self) -> builtins.list[tuple[Feed, builtins.list[int]]]:
         """Disabled feeds that guilds added, with the owning guild ids (their admins get told why)."""
         rows = await self.db.fetchall(
             "SELECT f.*, group_concat(o.guild_id) AS owners FROM feeds f JOIN feed_owners o ON o.feed_id = f.id "
@@ -177,7 +187,7 @@ class FeedRepository:
         return [(feed_from_row(r), [int(g) for g in str(r["owners"]).split(",")]) for r in rows]
 
     async def record_unchanged_many(
-        self, rows: list[tuple[int, datetime, int, datetime, str | None, str | None]]
+        self, rows: builtins.list[tuple[int, datetime, int, datetime, str | None, str | None]]
     ) -> None:
         """Many 304 / unchanged polls in one statement batch: (feed_id, now, interval_s, next_due_at, etag,
         last_modified). Runs inside the caller's transaction."""
