@@ -110,13 +110,26 @@ def load_dev() -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def score(run: EvalRun, out_dir: Path) -> dict[str, object]:
-    """Write ARTICLES.json / CASES.json to ``out_dir``, run the shared scorer, return its metrics."""
+CORPUS_FILES = ("dev.jsonl", "dev2.jsonl")
+
+
+def load_corpus() -> list[dict[str, object]]:
+    """Every labelled item of the corpus (dev + dev2), in file order."""
+    items: list[dict[str, object]] = []
+    for name in CORPUS_FILES:
+        with open(CORPUS / name, encoding="utf-8") as fh:
+            items += [json.loads(line) for line in fh if line.strip()]
+    return items
+
+
+def score(run: EvalRun, out_dir: Path, gold: tuple[str, ...] = ("dev.jsonl",)) -> dict[str, object]:
+    """Write ARTICLES.json / CASES.json to ``out_dir``, run the shared scorer against ``gold`` (corpus
+    file names), return its metrics."""
     arts, cases = out_dir / "ARTICLES.json", out_dir / "CASES.json"
     arts.write_text(json.dumps(run.articles, indent=1, default=str), encoding="utf-8")
     cases.write_text(json.dumps(_case_rows(run), indent=1, default=str), encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, str(CORPUS / "score.py"), str(CORPUS / "dev.jsonl"), str(arts), str(cases)],
+        [sys.executable, str(CORPUS / "score.py"), ",".join(str(CORPUS / g) for g in gold), str(arts), str(cases)],
         capture_output=True, text=True, check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])

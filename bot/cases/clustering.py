@@ -157,8 +157,9 @@ class _ProfileCache:
             case.docket,
             case.keywords,
             case.action,
-            case.opened_at or case.updated_at,
-            case.updated_at or case.opened_at,
+            # a case's dates are those of its dated reports (opened_at is None when it has none)
+            case.opened_at,
+            case.updated_at if case.opened_at is not None else None,
         )
         self._entries[key] = (case, profile)
         if len(self._entries) > self.maxsize:
@@ -306,7 +307,8 @@ def open_case(
         docket=det.docket,
         subjects=det.subjects[:MAX_SUBJECTS],
         keywords=tuple(keywords) if keywords is not None else keywords_of(text, det),
-        opened_at=at,
+        # an undated report says when it was fetched, not when anything happened: no opening date
+        opened_at=text.published,
         updated_at=at,
         article_count=1,
     )
@@ -351,8 +353,7 @@ def fold(
     kept_action = case.action
     if kept_action in _VAGUE_ACTIONS and action is not None and action not in _VAGUE_ACTIONS:
         kept_action = action  # a specific instrument (summons, warrant...) says more than "lawsuit"
-    opened = min((d for d in (case.opened_at, first) if d is not None), default=None)
-    updated = max((d for d in (case.updated_at, last) if d is not None), default=None)
+    opened, updated = _dates(case, first, last)
     return replace(
         case,
         title=make_title(platforms, counterparties, kept_action, subjects, case.title),
@@ -369,6 +370,22 @@ def fold(
     )
 
 
+def _dates(case: Case, first: datetime | None, last: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """(opened_at, updated_at) once evidence spanning ``first``..``last`` joins ``case``.
+
+    A case's dates are the span of its dated reports, so that "years apart" means what the reports
+    say; ``opened_at`` is None while it has none, and ``updated_at`` is then the latest fetch time
+    (undated evidence comes with ``first`` None). Undated evidence never moves a dated case's dates.
+    """
+    if first is not None:
+        if case.opened_at is None:
+            return first, last
+        return min(case.opened_at, first), max((d for d in (case.updated_at, last) if d is not None), default=None)
+    if case.opened_at is not None:
+        return case.opened_at, case.updated_at
+    return None, max((d for d in (case.updated_at, last) if d is not None), default=None)
+
+
 def absorb(
     case: Case, text: ArticleText, det: Detection, at: datetime, keywords: Sequence[str] | None = None
 ) -> Case:
@@ -382,7 +399,7 @@ def absorb(
         court=det.court,
         docket=det.docket,
         keywords=keywords if keywords is not None else keywords_of(text, det),
-        first=at,
+        first=text.published,
         last=at,
         articles=1,
     )

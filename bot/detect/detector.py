@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 
 from bot.detect import extract as ex
+from bot.detect import model, prefilter, stages
 from bot.detect import patterns as pt
-from bot.detect import prefilter
 from bot.models import Action, ArticleText, Detection, Stage
 
 logger = logging.getLogger(__name__)
 
-THRESHOLD = 0.6
+LEDE_CHARS = 600  # how much of a body is evidence: the corpus items a model is fitted on carry <= 564 chars
 _NEAR = 160  # characters between a platform mention and a legal word that count as "together"
 
 # When several kinds of action are named, the most specific instrument wins.
@@ -65,7 +66,7 @@ def _head_index() -> prefilter.HeadIndex:
     """The word heads of every case-insensitive regex ``detect`` runs (built on first use: ~0.1 s)."""
     regexes = [t.regex for t in pt.LEGAL_TERMS] + [t.regex for t in pt.STAGE_TERMS]
     regexes += [pt.DATA_DEMAND, pt.SPORT_CONTEXT, pt.CLOTHING_CONTEXT, pt.AUTHORITY, pt.LEGISLATIVE]
-    regexes += [pt.HARD_ACTION, pt.TRANSPARENCY, pt.STATISTIC, pt.PERSON_ACCUSED]
+    regexes += [pt.HARD_ACTION, pt.TRANSPARENCY, pt.STATISTIC, pt.PERSON_ACCUSED, pt.SPEECH_OFFENCE]
     for tpl in pt.TEMPLATES.values():
         regexes += [*tpl.party, *tpl.executive, *tpl.venue]
     return prefilter.HeadIndex(regexes)
@@ -94,8 +95,36 @@ def _pick_action(labels: dict[str, int], platform_executive: bool) -> Action | N
     return Action.OTHER
 
 
-def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
-    """The detection of one article.
+def _lede(summary: str) -> str:
+    """The opening of a body: the news is stated there, and a whole article (some feeds carry one)
+    names every platform and legal word of its background, which no headline-and-lede report does."""
+    if len(summary) <= LEDE_CHARS:
+        return summary
+    cut = summary.rfind(" ", 0, LEDE_CHARS)
+    return summary[: cut if cut > 0 else LEDE_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the text says, before any weight is applied: the features the fitted model scores, the
+    reasons a reader sees, and the facts (parties, court, docket, subjects) the rest of the core uses."""
+
+    features: dict[str, float]
+    reasons: tuple[str, ...]
+    platforms: tuple[str, ...]
+    counterparties: tuple[str, ...]
+    labels: dict[str, int]
+    executive: bool
+    court: str | None
+    docket: str | None
+    subjects: tuple[str, ...]
+    title: str
+    summary: str
+    scan: prefilter.TextScan | None
+
+
+def evidence(text: ArticleText, *, fast: bool | None = None) -> Evidence | None:
+    """The evidence of one article; None when it names no platform (then it cannot be relevant).
 
     ``fast`` (default ``prefilter.ENABLED``) first asks the prefilter whether any platform can be named
     at all, which settles most feed items in microseconds; ``fast=False`` is the reference path, which
@@ -103,9 +132,9 @@ def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
     """
     use_fast = prefilter.ENABLED if fast is None else fast
     if use_fast and not prefilter.may_name_platform(text.title, text.summary):
-        return _NO_PLATFORM
+        return None
     title = ex.normalize(text.title)
-    summary = ex.normalize(text.summary)
+    summary = _lede(ex.normalize(text.summary))
     full = f"{title}. {summary}" if title else summary
     reasons: list[str] = []
 
@@ -114,10 +143,13 @@ def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
     if not platforms:
         # Relevance needs a platform party; skipping the other extractors makes the ordinary news that
         # is most of every feed cheap (about 7x faster on the real-feed snapshots).
-        return _NO_PLATFORM
+        return None
+    surfaces: dict[str, str] = {}
+    for m in mentions:
+        surfaces.setdefault(m.platform, m.surface)
     for name in platforms:
-        surface = next(m.surface for m in mentions if m.platform == name)
-        reasons.append(f"platform: {name} ('{surface}')")
+        how = next((m.form for m in mentions if m.platform == name and m.form), None)
+        reasons.append(f"platform: {name} ('{surfaces[name]}'" + (f", from context: {how})" if how else ")"))
 
     # the reference path scans the whole text with every regex; the fast one only where its words start
     scan = prefilter.TextScan(full, _head_index() if use_fast else None)
@@ -140,67 +172,128 @@ def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
     court = ex.find_court(full)
     subjects = ex.find_subjects(full, docket)
 
-    score = 0.0
+    f: dict[str, float] = {}
     party = executive = False
+    title_end = len(title)
     if platforms and hits:
         strongest = max(h[3] for h in hits)
-        score += {3: 0.45, 2: 0.3, 1: 0.1}.get(strongest, 0.0)
+        if strongest >= 1:
+            f[f"legal:{min(strongest, 3)}"] = 1.0
         if sum(1 for w in labels.values() if w >= 2) >= 2:
-            score += 0.1
+            f["legal:two_kinds"] = 1.0
+        if title and any(s < title_end and w >= 2 for s, _, _, w, _ in hits):
+            f["legal:in_title"] = 1.0
         strong_spans = [(s, e) for s, e, _, w, _ in hits if w >= 2]
         near = any(
             abs(m.start - s) <= _NEAR or abs(m.end - e) <= _NEAR for m in mentions for s, e in strong_spans
         )
         if near:
-            score += 0.2
+            f["near"] = 1.0
             reasons.append("platform and legal action mentioned together")
         for name in platforms:
-            tpl = pt.TEMPLATES[name]
-            m = next((m for rx in tpl.party for m in [search(rx)] if m), None)
-            if m and not party:
+            tpl = pt.templates_for(name, surfaces[name])
+            pm = next((hit for rx in tpl.party for hit in [search(rx)] if hit), None)
+            if pm and not party:
                 party = True
-                reasons.append(f"party position: '{m.group(0)}'")
+                reasons.append(f"party position: '{pm.group(0)}'")
             if any(search(rx) for rx in tpl.executive):
                 executive = True
         if party:
-            score += 0.3
+            f["party"] = 1.0
         if executive and labels.get("criminal_charge", 0) >= 2:
-            score += 0.3
+            f["executive_charged"] = 1.0
             reasons.append("platform executive charged")
         if search(pt.AUTHORITY):
-            score += 0.1
+            f["authority"] = 1.0
 
         venue_only = not party and not executive and all(
-            any(search(rx) for rx in pt.TEMPLATES[name].venue) for name in platforms
+            any(search(rx) for rx in pt.templates_for(name, surfaces[name]).venue) for name in platforms
         )
         # the search last: a party or executive settles it, and it is a full scan (no word heads)
         if not executive and not party and search(pt.PERSON_ACCUSED):
-            score -= 0.5
+            f["against:person_accused"] = 1.0
             reasons.append("against: a person is accused, the platform is the venue")
         elif venue_only:
-            score -= 0.3
+            f["against:venue_only"] = 1.0
             reasons.append("against: platform named only as where speech happened")
-        if search(pt.LEGISLATIVE) and not search(pt.HARD_ACTION):
-            score -= 0.5
-            reasons.append("against: lawmaking or hearing, no legal action")
+        if search(pt.LEGISLATIVE):
+            f["lawmaking"] = 1.0
+            if not search(pt.HARD_ACTION):
+                f["against:lawmaking"] = 1.0
+                reasons.append("against: lawmaking or hearing, no legal action")
+        if search(pt.SPEECH_OFFENCE):
+            f["against:speech_offence"] = 1.0
+            reasons.append("against: someone prosecuted over what they posted")
         if search(pt.TRANSPARENCY) and search(pt.STATISTIC) and labels.get("lawsuit", 0) < 3:
-            score -= 0.6
+            f["against:statistics"] = 1.0
             reasons.append("against: aggregate transparency statistics")
-
-    score = round(max(0.0, min(1.0, score)), 3)
-    relevant = bool(platforms) and score >= THRESHOLD
-    action = _pick_action(labels, executive) if relevant else None
-    # only a relevant article carries a stage, and the stage cues are a dozen full-text scans
-    stage = ex.find_stage(title, summary, scan if use_fast else None) if relevant else None
-    return Detection(
-        relevant=relevant,
-        score=score,
+    if title and any(m.start < title_end for m in mentions):
+        f["platform:in_title"] = 1.0
+    if counterparties:
+        f["counterparty"] = 1.0
+    # "Doe v. Lyft, Inc.", "Twitter v. Holder": the platform is a named party of a case caption
+    for cm in pt.CASE_NAME.finditer(full):
+        if any(cm.start() <= m.start < cm.end() for m in mentions):
+            f["caption_party"] = 1.0
+            reasons.append(f"case caption: '{cm.group(0)}'")
+            break
+    listed = {m.platform for m in mentions if m.form is None}
+    if not listed:
+        forms = {m.form for m in mentions}
+        if forms == {"platforms as a class"}:
+            f["platform:generic_only"] = 1.0
+        elif forms == {"case caption"}:
+            f["platform:caption_only"] = 1.0
+        else:
+            f["platform:context_only"] = 1.0
+    companies = ex.find_companies(full)
+    if companies:
+        f["company_named"] = 1.0
+        reasons.append(f"also named, not an online platform: {', '.join(companies[:3])}")
+    if docket:
+        f["docket"] = 1.0
+    if court:
+        f["court"] = 1.0
+    return Evidence(
+        features=f,
+        reasons=tuple(reasons),
         platforms=platforms,
         counterparties=counterparties,
-        action=action,
-        stage=(stage or Stage.OTHER) if relevant else None,  # a relevant article always has a stage
+        labels=labels,
+        executive=executive,
         court=court,
         docket=docket,
         subjects=subjects,
-        reasons=tuple(reasons),
+        title=title,
+        summary=summary,
+        scan=scan if use_fast else None,
+    )
+
+
+def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
+    """The detection of one article: its evidence scored by the fitted model (``bot.detect.model``)."""
+    ev = evidence(text, fast=fast)
+    if ev is None:
+        return _NO_PLATFORM
+    models = model.current()
+    score = round(models.relevance.probability(ev.features), 3)
+    # a legal dispute needs legal evidence: some legal word, or a docket number; the weights alone
+    # (a platform and an agency named together) never make an article relevant
+    relevant = score >= models.relevance.threshold and (bool(ev.labels) or ev.docket is not None)
+    action = (_pick_action(ev.labels, ev.executive) or Action.OTHER) if relevant else None
+    # only a relevant article carries a stage, and the stage cues are a dozen full-text scans
+    stage = stages.predict(ev.title, ev.summary, ev.scan, models.stage) if relevant else None
+    top = ", ".join(f"{name} {w:+.1f}" for name, w in models.relevance.contributions(ev.features)[:4])
+    verdict = f"score {score:.2f} ({'at or above' if relevant else 'below'} {models.relevance.threshold:.2f}): {top}"
+    return Detection(
+        relevant=relevant,
+        score=score,
+        platforms=ev.platforms,
+        counterparties=ev.counterparties,
+        action=action,
+        stage=(stage or Stage.OTHER) if relevant else None,  # a relevant article always has a stage
+        court=ev.court,
+        docket=ev.docket,
+        subjects=ev.subjects,
+        reasons=(*ev.reasons, verdict),
     )

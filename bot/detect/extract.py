@@ -9,9 +9,9 @@ import functools
 import re
 from dataclasses import dataclass
 
+from bot.detect import context, prefilter
 from bot.detect import lexicons as lx
 from bot.detect import patterns as pt
-from bot.detect import prefilter
 from bot.models import Stage
 
 _SPACE = re.compile(r"\s+")
@@ -29,6 +29,7 @@ class Mention:
     start: int
     end: int
     surface: str
+    form: str | None = None  # set when recognised from context (which form), None for a listed name
 
 
 def _accept(p: pt.PlatformPattern, text: str, m: re.Match[str]) -> bool:
@@ -72,8 +73,23 @@ def find_platforms(text: str, *, fast: bool | None = None) -> list[Mention]:
             if pt.X_BAD_BEFORE.search(text[max(0, pos - 16) : pos]) or pt.X_BAD_AFTER.match(text, pos + 1):
                 continue
             found.append(Mention("X", m.start(), m.end(), "X"))
+    listed = {mm.platform for mm in found}
+    taken = [(mm.start, mm.end) for mm in found]
+    for c in context.find(text):
+        # a listed name found again by its context adds nothing; a context name inside a listed one
+        # ("Google" in "Google Cloud") is the listed one
+        if c.platform in listed or any(s <= c.start < e for s, e in taken):
+            continue
+        found.append(Mention(c.platform, c.start, c.end, c.surface, c.form))
     found.sort(key=lambda mm: mm.start)
     return found
+
+
+def find_companies(text: str) -> tuple[str, ...]:
+    """Companies named that the directory says are not online platforms (chipmakers, carmakers...)."""
+    if pt.COMPANIES is None:
+        return ()
+    return ordered_unique([m.group(0) for m in pt.COMPANIES.finditer(text)])
 
 
 def ordered_unique(items: list[str]) -> tuple[str, ...]:
@@ -89,6 +105,8 @@ def _country_is_party(text: str, m: re.Match[str], *, adjective: bool) -> bool:
     """Whether a country mention names a government in the dispute (see ``lexicons.COUNTRIES``)."""
     if pt.COUNTRY_DESCRIPTOR_AFTER.match(text, m.end()):
         return False
+    if pt.PLACE_BEFORE_COUNTRY.search(text, max(0, m.start() - 12), m.start()):
+        return False  # "New Mexico" is a US state, "Papua New Guinea"'s neighbour is not Indonesia
     if adjective:
         return bool(pt.COUNTRY_ORGAN_AFTER.match(text, m.end()))
     return not (m.start() == 0 and pt.JURISDICTION_TAG_AFTER.match(text, m.end()))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from bot.detect import directory
 from bot.detect import lexicons as lx
 
 _I = re.IGNORECASE
@@ -36,7 +38,52 @@ def _platform(name: str, alias: str) -> PlatformPattern:
     )
 
 
-PLATFORMS: tuple[PlatformPattern, ...] = tuple(_platform(n, a) for n, a in lx.PLATFORM_ALIASES.items())
+_HAND: tuple[PlatformPattern, ...] = tuple(_platform(n, a) for n, a in lx.PLATFORM_ALIASES.items())
+
+
+_LEAD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _lead(form: str) -> str:
+    m = _LEAD.match(form)
+    return m.group(0) if m else ""
+
+
+def _directory_aliases() -> dict[str, str]:
+    """Alias regexes of the directory's platforms that the hand-made aliases do not already cover.
+
+    Names that are also ordinary words (``context`` = 1) are left out: they count only where a word
+    says what they are (``context.py``). Companies that are not platforms are never aliases.
+    """
+    hand = [p.regex for p in _HAND]
+    out: dict[str, str] = {}
+    for svc in directory.load().services:
+        if not svc.is_platform or svc.needs_context or svc.name in lx.PLATFORM_ALIASES or svc.name == "X":
+            continue  # X (the letter) has rules of its own: X_PLATFORM_CONTEXT
+        # "The Pirate Bay" is also written "Pirate Bay"; a leading "The" would make every text a maybe
+        forms = [f.removeprefix("The ") for f in svc.aliases]
+        # the prefilter looks for each alias's leading word: one of one or two letters ("M-Pesa", "Go ...")
+        # would make it say "maybe" for almost every text, so such forms are left to the others
+        forms = [f for f in dict.fromkeys(forms) if len(_lead(f)) >= 3 and not any(rx.fullmatch(f) for rx in hand)]
+        # court feeds capitalise party names ("In re NETFLIX, INC."): the capitals of a long name too
+        forms += [f.upper() for f in forms if len(_lead(f)) >= 4 and f.upper() != f]
+        if forms:
+            out[svc.name] = "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: (-len(f), f)))
+    return out
+
+
+PLATFORMS: tuple[PlatformPattern, ...] = _HAND + tuple(
+    _platform(n, a) for n, a in _directory_aliases().items()
+)
+# Companies the directory says are not online platforms (a chipmaker fined is not a platform dispute).
+_COMPANY_FORMS = sorted(
+    # a company whose name is also a word ("Target", "Orange", "Shell") is left out: it would fire on the word
+    {f for svc in directory.load().services if not svc.is_platform and not svc.needs_context for f in svc.aliases},
+    key=lambda f: (-len(f), f),
+)
+COMPANIES = (
+    re.compile(_BOUND_L + "(?:" + "|".join(re.escape(f) for f in _COMPANY_FORMS) + r")(?!\w)") if _COMPANY_FORMS else None
+)
 # All aliases in one pass (group pN = PLATFORMS[N]): one scan of the text instead of one per platform.
 ANY_PLATFORM = re.compile(
     _BOUND_L + "(?:" + "|".join(f"(?P<p{i}>{p.alias})" for i, p in enumerate(PLATFORMS)) + r")(?!\w)"
@@ -74,8 +121,25 @@ def _templates(alias: str) -> PlatformTemplates:
     )
 
 
-TEMPLATES: dict[str, PlatformTemplates] = {p.name: _templates(p.alias) for p in PLATFORMS}
+# The hand-listed platforms' templates are compiled here (the detector's word-head index covers them);
+# the directory's hundreds and the names recognised from context are compiled on first use.
+TEMPLATES: dict[str, PlatformTemplates] = {p.name: _templates(p.alias) for p in _HAND}
 TEMPLATES["X"] = _templates(X_ALIAS)
+_ALIAS_OF = {p.name: p.alias for p in PLATFORMS}
+
+
+@functools.lru_cache(maxsize=4096)
+def _lazy_templates(name: str, alias: str) -> PlatformTemplates:
+    return _templates(alias)
+
+
+def templates_for(name: str, surface: str) -> PlatformTemplates:
+    """The party/venue/executive templates of a platform, by name (``surface``: how the text wrote a
+    name that no alias lists, e.g. one recognised from context)."""
+    tpl = TEMPLATES.get(name)
+    if tpl is not None:
+        return tpl
+    return _lazy_templates(name, _ALIAS_OF.get(name) or re.escape(surface))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +165,8 @@ HARD_ACTION = re.compile(lx.HARD_ACTION_TERMS, _I)
 TRANSPARENCY = re.compile(lx.TRANSPARENCY_TERMS, _I)
 STATISTIC = re.compile(lx.STATISTIC_TERMS, _I)
 PERSON_ACCUSED = re.compile(lx.PERSON_ACCUSED, _I)
+SPEECH_OFFENCE = re.compile(lx.SPEECH_OFFENCE, _I)
+GENERIC_PLATFORMS = re.compile(lx.GENERIC_PLATFORMS, _I)
 GAME_CONTEXT = re.compile(
     r"\b(?:game|games|gamers?|gameplay|players?|boss|spells?|summoner|raid|dungeon|character|heroes|"
     r"monsters?|creatures?|ability|abilities|quest)\b",
@@ -128,6 +194,8 @@ COUNTRY_ADJECTIVES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 COUNTRY_ORGAN_AFTER = re.compile(r"(?:'s)? (?:[\w.'-]+ ){0,2}?(?:" + lx.COUNTRY_ORGANS + r")\b", _I)
 # "Indian-American", "Irish-born", "British American": a person's background, not a government.
 COUNTRY_DESCRIPTOR_AFTER = re.compile(r"-|\s(?:American|born|origin|descent|national|citizens?)\b", _I)
+# A place named after a country is not that country: "New Mexico" (a US state), "New South Wales".
+PLACE_BEFORE_COUNTRY = re.compile(r"\bNew $")
 # "Ireland: ..." opening a headline is a jurisdiction tag of legal news sites, not a party.
 JURISDICTION_TAG_AFTER = re.compile(r"\s?:")
 

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from bot.detect import context
 from bot.detect import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -176,10 +177,17 @@ _CANDIDATE = heads_regex(HEADS) if HEADS is not None else None
 
 
 def may_name_platform(title: str, summary: str) -> bool:
-    """False only when neither text can yield a platform mention, raw or normalised; else True."""
+    """False only when neither text can yield a platform mention, raw or normalised; else True.
+
+    A mention is a listed alias (its head), a bare X, or a name recognised from context, which needs
+    one of the words of ``context.GATE`` and a legal word (``context.LEGAL_GATE``)."""
     if _MAYBE is None:
         return True
-    return _MAYBE.search(title) is not None or _MAYBE.search(summary) is not None
+    return (
+        _MAYBE.search(title) is not None
+        or _MAYBE.search(summary) is not None
+        or context.gate(title, summary)
+    )
 
 
 def platform_matches(text: str) -> Iterator[re.Match[str]]:

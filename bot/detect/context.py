@@ -1,0 +1,178 @@
+"""Platforms recognised from what the text says they are, not from a list of names.
+
+News names services no list will ever hold: "the web-hosting company DreamHost", "Kraken, a
+cryptocurrency exchange", "the Mastodon server kolektiva.social", "N's servers", "Doe v. Relay Delivery,
+Inc.". Each form below captures the name beside a word that says it is an online service; the name is
+then looked up in the directory (``bot/data/platforms.tsv``) for its canonical form, and dropped when
+the directory says it is a company that is not a platform (a chipmaker, a carmaker) or it is a word
+that cannot be a name. Forms and words are data; the code only applies them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from bot.detect import directory
+from bot.detect import lexicons as lx
+from bot.detect import patterns as pt
+
+# What an online service is called (case-sensitive lower case: "exchange", never "Exchange Commission").
+_KIND_ADJ = (
+    r"crypto(?:currency)?|digital[- ]currency|digital[- ]asset|bitcoin|virtual[- ]currency|web[- ]?hosting|"
+    r"hosting|cloud|domain|email|e-mail|encrypted(?: email| e-mail| messaging)?|VPN|messaging|social(?:[- ]media)?|"
+    r"social networking|video(?:[- ]sharing|[- ]streaming)?|live[- ]streaming|streaming|dating|ride[- ]hailing|"
+    r"ride[- ]sharing|food[- ]delivery|e-?commerce|online|internet|file[- ]sharing|gaming|payments?|fintech|"
+    r"search|AI|microblogging|image[- ]sharing|photo[- ]sharing|lending|gig|review|booking|chat|anonymous|"
+    r"decentralized|decentralised|federated|Mastodon|fediverse|alt-tech|right-wing|far-right|adult|porn"
+)
+_KIND_NOUN = (
+    r"exchange|platform|app|application|site|website|network|marketplace|service|provider|company|firm|"
+    r"startup|operator|host|engine|chatbot|server|instance|forum|messenger|giant"
+)
+# Nouns that alone say "online service" (no adjective needed).
+_ONLINE_NOUN = (
+    r"web ?host|webhost|messaging app|messenger app|chat app|social network|search engine|chatbot|"
+    r"app maker|platform|marketplace|Mastodon (?:server|instance)|fediverse (?:server|instance)|"
+    r"(?:crypto(?:currency)?|bitcoin|digital[- ]currency|digital[- ]asset) exchange|website|app"
+)
+# case-insensitive so headlines match too; a name the directory does not know needs the lower-case
+# (running text) form, since a Title Case headline capitalises every word after the category as well
+_CATEGORY = rf"(?i:(?:{_KIND_ADJ})(?: \w+)? (?:{_KIND_NOUN})|{_ONLINE_NOUN})"
+# A name: a capitalised token (CamelCase, digits, "&", "." inside: "Booking.com", "kolektiva.social"
+# lower-case only with a domain ending), continued only by words that are typically part of a name.
+_TOKEN = r"(?:[A-Z][\w&+'-]*[\w+]|[A-Z])(?:\.[a-z]{2,10})?|[a-z0-9][\w-]*\.(?:social|online|site|space|zone)"
+_CONTINUE = (
+    r"Mail|Social|AI|Labs?|Network|Exchange|Inc\.?|Cloud|Games|Media|Technologies|Pay|Wallet|Chat|Video|"
+    r"Messenger|Host(?:ing)?|Global|Capital|Markets?|Money|Cash|Web|Online|App|Apps|Farms|Finance"
+)
+_NAME = rf"(?P<name>(?:{_TOKEN})(?: (?:{_CONTINUE})\b)?)"
+_SUFFIX = r"(?:Inc|LLC|L\.L\.C|Ltd|Corp|Corporation|Co|GmbH|S\.A|PLC|AG)\b\.?"
+
+FORMS: tuple[tuple[str, str], ...] = (
+    # "cryptocurrency exchange Kraken", "the Mastodon server kolektiva.social", "messaging app Signal"
+    ("category before", rf"(?<![\w-])(?P<cat>{_CATEGORY}),? (?:called |named |known as )?{_NAME}"),
+    # "Kraken, an online cryptocurrency exchange", "DreamHost, a Los Angeles-based web host"
+    ("category after", rf"{_NAME},? (?:{_SUFFIX},? )?(?:(?:which is |is )?(?:an?|the) )(?:[\w.'-]+ ){{0,3}}?(?P<cat>{_CATEGORY})\b"),
+    # "N's servers", "N's platform"
+    ("its servers", rf"{_NAME}'s (?:servers?|platform|app|website|user data|users' data|customer data)\b"),
+    # a name the directory knows, followed by what it is: "Mastodon server", "Kraken exchange"
+    ("named kind", rf"{_NAME} (?:server|instance|app|platform|exchange|network|messenger|chatbot|website|"
+     r"site|users?|accounts?|servers)\b"),
+    # "doing business as Kraken", "dba Kraken"
+    ("doing business as", rf"\b(?:dba|d/b/a|doing business as) {_NAME}"),
+    # a party of a docket title: "Doe v. Relay Delivery, Inc.", "Acme LLC v. Smith"
+    ("case caption", rf"\bv\. (?P<name>(?:{_TOKEN})(?: [A-Z][\w&'-]*){{0,2}}),? {_SUFFIX}"),
+)
+# Names a context-word form never means: sentence words, agencies, countries.
+_NOT_NAMES = frozenset(
+    ["The", "A", "An", "This", "That", "These", "Those", "Its", "It", "Their", "His", "Her", "Our", "Your", "In", "On", "At", "For", "And", "But", "Or", "As", "After", "Before", "When", "While", "With", "From", "By", "To", "Of", "Now", "Also", "Users", "User", "Court", "Judge", "Justice", "Government", "Federal", "State", "Police", "Commission", "Department", "Ministry", "Agency", "Authority", "Supreme", "District", "Congress", "Senate", "House", "Parliament", "Inc", "LLC", "Ltd", "Corp", "New", "Why", "How", "What", "Who", "Where", "Which", "US", "U.S.", "UK", "EU", "Big", "Tech", "Online", "Internet", "Web", "App", "Apps", "Platform", "Social", "Media", "Service", "Company", "Exchange", "Network", "Site", "Website", "Server", "Mastodon's"]
+)
+_BLOCKED_NAMES = frozenset(lx.COUNTERPARTY_ALIASES) | frozenset(lx.COUNTRIES)
+
+COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple((label, re.compile(rx)) for label, rx in FORMS)
+
+# Every form needs one of these words (or a domain ending); none in the text proves no form can match.
+GATE = re.compile(
+    r"(?i:exchange|host|server|instance|app\b|apps\b|application|platform|provider|service|marketplace|"
+    r"messenger|chatbot|forum|network|site|company|compan|firm|startup|operator|engine|giant|dba|d/b/a|doing\s+business|"
+    r"big tech|trade group|industry group|association|"
+    r"user data|users' data|users’ data|customer data|\.social|\.online|\.space|\.zone)"
+)
+# A docket title only shows that a party is a company; the text must also say it is an online one.
+ONLINE_CUE = re.compile(
+    r"(?i:\b(?:online|internet|website|web ?site|app|apps|platform|social media|e-?commerce|crypto\w*|"
+    r"digital (?:currency|asset|platform|service)s?|users|streaming|marketplace|messaging|search engine)\b)"
+)
+# The company suffixes of a docket title ("v. Relay Delivery, Inc."), which count only with ONLINE_CUE.
+SUFFIX_GATE = re.compile(r"Inc\b|LLC|L\.L\.C|Ltd|Corp|Co\b|GmbH|S\.A|PLC|AG\b")
+
+
+GENERIC = "online platforms"  # the name of platforms as a class ("social media companies", "Big Tech")
+
+
+@dataclass(frozen=True, slots=True)
+class ContextMention:
+    platform: str  # canonical (directory) name, or the name as written
+    start: int
+    end: int
+    surface: str
+    form: str  # which form recognised it (a reason)
+
+
+# Context recognition only runs on text with a legal word (a name recognised from context matters only
+# to relevance, which needs one), so that the many ordinary items saying "service" or "company" stay on
+# the prefilter's cheap path. Stems, case-insensitive; a necessary condition, not evidence.
+LEGAL_GATE = re.compile(
+    r"(?i:\bsu(?:e|es|ed|ing)\b|lawsuit|\bsuit\b|court|judge|\bfine|penalt|sanction|\bban|block|probe|"
+    r"investigat|inquiry|subpoena|summon|warrant|seiz|raid|regulator|watchdog|prosecut|charge|indict|arrest|"
+    r"settle|appeal|\brul(?:e|es|ed|ing)\b|injunction|\border|antitrust|competition|complaint|legal|\bv\.|"
+    r"\bvs\.|violat|breach|unmask|suspen|shut|restor|compl(?:y|ie)|demand|challeng|attorney|justice|police|"
+    r"\blaw\b|klage|gericht|amende|tribunal|multa)"
+)
+
+
+def may_match(text: str) -> bool:
+    """Whether a context form could match: a word it needs, and a legal word."""
+    return gate(text, text)
+
+
+def gate(title: str, summary: str) -> bool:
+    """``may_match`` for a title and body searched apart (the prefilter's raw texts)."""
+    if LEGAL_GATE.search(title) is None and LEGAL_GATE.search(summary) is None:
+        return False
+    if GATE.search(title) is not None or GATE.search(summary) is not None:
+        return True
+    return (SUFFIX_GATE.search(title) is not None or SUFFIX_GATE.search(summary) is not None) and (
+        ONLINE_CUE.search(title) is not None or ONLINE_CUE.search(summary) is not None
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(surface: str) -> str | None:
+    """The directory name for a recognised surface form; None when it must not count as a platform."""
+    name = surface.strip().rstrip(".,")
+    for suffix in (" Inc.", " Inc", " LLC", " Ltd.", " Ltd", " Corp.", " Corp"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)].rstrip(",")
+    if not name or name in _NOT_NAMES or name in _BLOCKED_NAMES or len(name) < 2:
+        return None
+    first = name.split()[0]
+    if first in _NOT_NAMES:
+        return None
+    svc = directory.load().lookup(name) or directory.load().lookup(first)
+    if svc is not None:
+        return svc.name if svc.is_platform else None
+    return name
+
+
+def find(text: str) -> list[ContextMention]:
+    """Every platform the text describes as one, in text order (one mention per name and position)."""
+    if not may_match(text):
+        return []
+    found: dict[tuple[str, int], ContextMention] = {}
+    online: bool | None = None
+    for label, rx in COMPILED:
+        for m in rx.finditer(text):
+            if label == "case caption":
+                if online is None:
+                    online = ONLINE_CUE.search(text) is not None
+                if not online:
+                    break
+            surface = m.group("name")
+            canonical = _canonical(surface)
+            if canonical is None:
+                continue
+            if label == "named kind" and directory.load().lookup(surface) is None:
+                continue
+            cat = m.groupdict().get("cat")
+            if cat and cat.split()[-1][:1].isupper() and directory.load().lookup(surface) is None:
+                continue  # "Crypto Exchange Loses Bid": every word of a headline is capitalised
+            start = m.start("name")
+            found.setdefault((canonical, start), ContextMention(canonical, start, start + len(surface), surface, label))
+    for m in pt.GENERIC_PLATFORMS.finditer(text):
+        found.setdefault(
+            (GENERIC, m.start()), ContextMention(GENERIC, m.start(), m.end(), m.group(0), "platforms as a class")
+        )
+    return sorted(found.values(), key=lambda c: c.start)

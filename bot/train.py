@@ -1,0 +1,150 @@
+"""Fit the weights detection runs on, from labelled items, and write them as plain data.
+
+    python -m bot.train [--corpus DIR] [--out bot/data/model.json]
+
+Reads ``dev.jsonl`` and ``dev2.jsonl`` of ``../shared/corpus`` (the labelled development corpus), computes
+every item's evidence with the same code the bot runs (``bot.detect.detector.evidence``,
+``bot.detect.stages.features``) and fits:
+
+- **relevance**: L2-regularised logistic regression over the evidence features of items that name a
+  platform (an item that names none is never relevant), BORDERLINE negatives left out; the cut is the
+  one that maximises ``TP - FP_COST * FP - FN`` on the training items.
+- **stage**: one logistic model per stage (one-vs-rest) over the stage cues of the relevant items.
+
+``benchmarks.quality`` calls :func:`fit` on the training folds only and installs the result with
+:func:`installed`, so the out-of-sample figures never see the held-out disputes' labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.detect import model, stages
+from bot.detect.detector import evidence
+from bot.detect.model import Models
+from bot.learn import Linear, OneVsRest, best_threshold, fit_logistic
+from bot.models import ArticleText
+
+L2 = 1.0  # ridge strength of every fit (features are 0/1, so one scale fits all)
+FP_COST = 3.0  # a false alert costs this many missed reports when choosing the cut
+STAGE_L2 = 1.0
+MIN_STAGE_EXAMPLES = 3  # a stage seen fewer times has no model of its own (the rule covers it)
+
+
+def _borderline(item: Mapping[str, Any]) -> bool:
+    return item.get("label") == 0 and "BORDERLINE" in str(item.get("notes", ""))
+
+
+def fit(items: Sequence[Mapping[str, Any]]) -> Models:
+    """Relevance and stage models fitted on ``items`` (labelled corpus rows)."""
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    stage_rows: list[dict[str, float]] = []
+    stage_labels: list[str] = []
+    stage_groups: list[str] = []
+    for it in items:
+        if _borderline(it):
+            continue
+        ev = evidence(ArticleText(str(it["title"]), str(it["summary"])))
+        if ev is None:
+            continue
+        rows.append(ev.features)
+        labels.append(int(it["label"]))
+        if it["label"] == 1 and it.get("stage"):
+            stage_rows.append(stages.features(ev.title, ev.summary, ev.scan))
+            stage_labels.append(str(it["stage"]))
+            stage_groups.append(str(it.get("case") or ""))
+    relevance = fit_logistic(rows, labels, l2=L2)
+    cut = best_threshold([relevance.probability(r) for r in rows], labels, fp_cost=FP_COST)
+    relevance = Linear(relevance.weights, relevance.bias, cut)
+    fitted_acc, rule_acc = _stage_inner_cv(stage_rows, stage_labels, stage_groups)
+    # The stage model ships only when it beats the hand-set priority rule on disputes it was not fitted
+    # on, within the training items (so the decision itself is made on training folds only).
+    per_stage = _fit_stages(stage_rows, stage_labels) if fitted_acc > rule_acc else {}
+    meta = {
+        "items": len(items),
+        "relevance_rows": len(rows),
+        "positives": sum(labels),
+        "stage_rows": len(stage_rows),
+        "l2": L2,
+        "fp_cost": FP_COST,
+        "stage_inner_cv": {"fitted": round(fitted_acc, 4), "rule": round(rule_acc, 4)},
+    }
+    return Models(relevance=relevance, stage=OneVsRest(per_stage), meta=meta)
+
+
+def _fit_stages(rows: Sequence[dict[str, float]], labels: Sequence[str]) -> dict[str, Linear]:
+    counts = Counter(labels)
+    return {
+        s: fit_logistic(rows, [int(lab == s) for lab in labels], l2=STAGE_L2)
+        for s in sorted(counts)
+        if counts[s] >= MIN_STAGE_EXAMPLES
+    }
+
+
+def _stage_inner_cv(
+    rows: Sequence[dict[str, float]], labels: Sequence[str], groups: Sequence[str], k: int = 5
+) -> tuple[float, float]:
+    """Item stage accuracy of the fitted stage models and of the priority rule, by grouped k-fold CV."""
+    if len(rows) < 2 * k:
+        return 0.0, 1.0
+    keys = sorted(set(groups))
+    fold_of = {g: i % k for i, g in enumerate(keys)}
+    fitted = rule = 0
+    for f in range(k):
+        train_idx = [i for i, g in enumerate(groups) if fold_of[g] != f]
+        test_idx = [i for i, g in enumerate(groups) if fold_of[g] == f]
+        models = OneVsRest(_fit_stages([rows[i] for i in train_idx], [labels[i] for i in train_idx]))
+        for i in test_idx:
+            fitted += (models.predict(rows[i]) or "other") == labels[i]
+            got = stages.rule_stage(rows[i])
+            rule += (got.value if got else "other") == labels[i]
+    return fitted / len(rows), rule / len(rows)
+
+
+@contextlib.contextmanager
+def installed(models: Models) -> Iterator[Models]:
+    with model.use(models) as m:
+        yield m
+
+
+def load(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for p in paths:
+        with open(p, encoding="utf-8") as fh:
+            items += [json.loads(line) for line in fh if line.strip()]
+    return items
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    default_corpus = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+    ap = argparse.ArgumentParser(prog="python -m bot.train", description="fit detection weights")
+    ap.add_argument("--corpus", type=Path, default=default_corpus)
+    ap.add_argument("--out", type=Path, default=model.MODEL_FILE)
+    args = ap.parse_args(argv)
+    files = [args.corpus / "dev.jsonl", args.corpus / "dev2.jsonl"]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        print(f"train: corpus not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    models = fit(load(files))
+    meta = {**models.meta, "trained_on": [f.name for f in files], "command": "python -m bot.train",
+            "fitted_at": datetime.now(UTC).date().isoformat()}
+    out = Models(models.relevance, models.stage, meta).to_json()
+    args.out.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    r = models.relevance
+    print(f"wrote {args.out}: {len(r.weights)} relevance weights, cut {r.threshold:.3f}, "
+          f"{len(models.stage.classes)} stage models")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
