@@ -389,7 +389,7 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\baccus(?:e|es|ed|ing) (?:\w+ ){0,4}of (?:violating|breaching|abusing|failing|illegally)\b|"
      r"\babuse of (?:its |a )?dominan\w+\b|\bdominant (?:position|market position)\b", "lawsuit", 2),
     # the same in the languages of the non-English press most often reporting these fights
-    (r"\b(?:Klage\w*|klagt|verklagt|Anklage|Bußgeld\w*|\w*[Ss]trafe|verhängt|verurteil\w*|Verstoß\w*|Urteil|Gericht\w*|"
+    (r"\b(?:Klage\w*|klagt|verklagt|Anklage|Bußgeld\w*|Strafe|Geldstrafe|Höchststrafe|Haftstrafe|Millionenstrafe|Rekordstrafe|Strafzahlung|verhängt|verurteil\w*|Verstoß\w*|Urteil|Gericht\w*|"
      r"Staatsanwaltschaft|Durchsuchung|Razzia|Verfahren|Ermittlung\w*|ermittelt|Datenschutzbehörde|Aufsichtsbehörde|"
      r"Kartellamt|gesperrt|Sperre|Verbot|verboten)\b|"
      r"\b(?:amende|sanctionn\w+|Conseil d'[EÉ]tat|tribunal|condamn\w+|plainte|référé|recours|jugement|enquête)\b|"
