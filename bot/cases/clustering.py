@@ -39,6 +39,7 @@ _PLATFORM_KEY_ALIASES: dict[str, str] = {
     "meta platforms": "facebook",
     "facebook": "facebook",
     "alphabet": "google",
+    "wikimedia foundation": "wikipedia",  # the foundation is Wikipedia's party in court
 }
 # Counterparties too generic to say two articles are about one dispute.
 _VENUE = re.compile(r"\b(?:Court|Circuit|Tribunal)\b")

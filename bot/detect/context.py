@@ -54,7 +54,7 @@ FORMS: tuple[tuple[str, str], ...] = (
     # "cryptocurrency exchange Kraken", "the Mastodon server kolektiva.social", "messaging app Signal"
     ("category before", rf"(?<![\w-])(?P<cat>{_CATEGORY}),? (?:called |named |known as )?{_NAME}"),
     # "Kraken, an online cryptocurrency exchange", "DreamHost, a Los Angeles-based web host"
-    ("category after", rf"{_NAME},? (?:{_SUFFIX},? )?(?:(?:which is |is )?(?:an?|the) )(?:[\w.'-]+ ){{0,3}}?(?P<cat>{_CATEGORY})\b"),
+    ("category after", rf"(?P<name>(?:{_TOKEN})(?: [A-Z][\w&'-]*){{0,2}}),? (?:{_SUFFIX},? )?(?:(?:which is |is )?(?:an?|the) )(?:[\w.'-]+ ){{0,3}}?(?P<cat>{_CATEGORY})\b"),
     # "N's servers", "N's platform"
     ("its servers", rf"{_NAME}'s (?:servers?|platform|app|website)\b"),
     # a name the directory knows, followed by what it is: "Mastodon server", "Kraken exchange"
@@ -70,6 +70,10 @@ _NOT_NAMES = frozenset(
     ["The", "A", "An", "This", "That", "These", "Those", "Its", "It", "Their", "His", "Her", "Our", "Your", "In", "On", "At", "For", "And", "But", "Or", "As", "After", "Before", "When", "While", "With", "From", "By", "To", "Of", "Now", "Also", "Users", "User", "Court", "Judge", "Justice", "Government", "Federal", "State", "Police", "Commission", "Department", "Ministry", "Agency", "Authority", "Supreme", "District", "Congress", "Senate", "House", "Parliament", "Inc", "LLC", "Ltd", "Corp", "New", "Why", "How", "What", "Who", "Where", "Which", "US", "U.S.", "UK", "EU", "Big", "Tech", "Online", "Internet", "Web", "App", "Apps", "Platform", "Social", "Media", "Service", "Company", "Exchange", "Network", "Site", "Website", "Server", "Mastodon's"]
 )
 _BLOCKED_NAMES = frozenset(lx.COUNTERPARTY_ALIASES) | frozenset(lx.COUNTRIES)
+_CALENDAR = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+    "August September October November December Last Earlier Later Meanwhile However Separately".split()
+)
 
 COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple((label, re.compile(rx)) for label, rx in FORMS)
 
@@ -151,12 +155,17 @@ def _canonical(surface: str) -> str | None:
     for suffix in (" Inc.", " Inc", " LLC", " Ltd.", " Ltd", " Corp.", " Corp"):
         if name.endswith(suffix):
             name = name[: -len(suffix)].rstrip(",")
-    if not name or name in _NOT_NAMES or name in _BLOCKED_NAMES or len(name) < 2:
+    words = name.split()
+    while words and (words[0] in _NOT_NAMES or words[0] in _CALENDAR):
+        words.pop(0)  # "On Monday Zentrobit, a crypto exchange": the name is the last word
+    name = " ".join(words)
+    if not name or name in _BLOCKED_NAMES or len(name) < 2:
         return None
-    first = name.split()[0]
-    if first in _NOT_NAMES:
-        return None
-    svc = directory.load().lookup(name) or directory.load().lookup(first)
+    first = words[0]
+    # "Kraken-a" (an em dash read as a hyphen before "a digital currency exchange")
+    base = name.split("-")[0] if "-" in name else None
+    d = directory.load()
+    svc = d.lookup(name) or (d.lookup(base) if base else None) or d.lookup(first)
     if svc is not None:
         return svc.name if svc.is_platform else None
     return name
