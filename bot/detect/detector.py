@@ -200,6 +200,8 @@ def evidence(text: ArticleText, *, fast: bool | None = None) -> Evidence | None:
                 executive = True
         if party:
             f["party"] = 1.0
+        elif not executive:
+            f["no_party"] = 1.0  # the platform is named but never as a side of the legal action
         if executive and labels.get("criminal_charge", 0) >= 2:
             f["executive_charged"] = 1.0
             reasons.append("platform executive charged")
