@@ -535,7 +535,7 @@ STAGE_TERMS: tuple[tuple[str, str, int], ...] = (
      "fined", 70),
     # appeals and rulings; a court upholding or striking down a fine is a ruling on it, the newer news
     (r"\b(?:uph(?:eld|olds?)|affirm(?:s|ed)|confirm(?:s|ed|ing)|fails? before|overturn(?:s|ed)?|annul(?:s|led)?|"
-     r"quash(?:es|ed)?|str(?:uck|ikes) down|set(?:s)? aside) [^.]{0,50}\b(?:fines?|penalt(?:y|ies)|sanctions?)\b|"
+     r"quash(?:es|ed)?|str(?:uck|ikes) down|set(?:s)? aside) (?:[^.]|\.\d){0,50}\b(?:fines?|penalt(?:y|ies)|sanctions?)\b|"
      r"\b(?:fines?|penalt(?:y|ies)) (?:\w+ ){0,4}?(?:upheld|fails|overturned|annulled|quashed|struck down|set aside)\b",
      "ruling", 72),
     (r"\bappeal(?:s|ed|ing)? (?:the |a |an |its |of )?(?:[\w']+ ){0,3}?(?:ruling|decision|order|verdict|judgment|dismissal|"
