@@ -171,14 +171,67 @@ def _canonical(surface: str) -> str | None:
     return name
 
 
+# Where the category forms can match: the nouns they end in ("exchange", "server", "app" ...). Each form
+# runs only in windows around these words (the regexes open with case-insensitive alternations that the
+# engine cannot skip through: a whole-text scan costs ~70 us, a window a few).
+_ANCHOR = _literals(
+    "exchange platform application site website network marketplace service provider company firm startup "
+    "operator host engine chatbot server instance forum messenger giant",
+    r"app(?![a-z])",
+)
+# Per form, the window around an anchor noun in which a match can lie: (chars before its start, after
+# its end). A category is at most ~45 characters before its noun; three names, ", Inc., an" and three
+# words fit in 150; a name after the category in 60.
+_SPAN = {"category before": (45, 60), "category after": (150, 1), "its servers": (60, 1), "named kind": (60, 1)}
+_NEEDS = {"doing business as": ("dba", "d/b/a", "doing business"), "case caption": ("v. ",)}
+
+
+def _anchors(text: str) -> list[tuple[int, int]] | None:
+    """(start, end) of every anchor noun; None when lower-casing moves positions (then: whole text)."""
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    return [(m.start(), m.end()) for m in _ANCHOR.finditer(low)]
+
+
+def _matches(
+    label: str, rx: re.Pattern[str], text: str, anchors: list[tuple[int, int]] | None
+) -> list[re.Match[str]]:
+    span = _SPAN.get(label)
+    if span is not None and anchors is not None:
+        before, after = span
+        windows: list[tuple[int, int]] = []
+        for start, end in anchors:
+            w = (max(0, start - before), min(len(text), end + after))
+            if windows and w[0] <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], w[1])
+            else:
+                windows.append(w)
+        # the lookbehinds still see the text before a window (``pos`` does not cut the string); a match
+        # running past a window's end is cut there, which the margins make rare
+        seen: set[int] = set()
+        out = []
+        for ws, we in windows:
+            for m in rx.finditer(text, ws, we):
+                if m.start() not in seen:
+                    seen.add(m.start())
+                    out.append(m)
+        return out
+    needs = _NEEDS.get(label)
+    if needs is not None and not any(n in text for n in needs):
+        return []
+    return list(rx.finditer(text))
+
+
 def find(text: str) -> list[ContextMention]:
     """Every platform the text describes as one, in text order (one mention per name and position)."""
     if not may_match(text):
         return []
     found: dict[tuple[str, int], ContextMention] = {}
     online: bool | None = None
+    anchors = _anchors(text)
     for label, rx in COMPILED:
-        for m in rx.finditer(text):
+        for m in _matches(label, rx, text, anchors):
             if label == "case caption":
                 if online is None:
                     online = ONLINE_CUE.search(text.lower()) is not None

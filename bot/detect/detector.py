@@ -139,6 +139,10 @@ def evidence(text: ArticleText, *, fast: bool | None = None) -> Evidence | None:
     reasons: list[str] = []
 
     mentions = ex.find_platforms(full, fast=use_fast)
+    if any(m.form != "platforms as a class" for m in mentions):
+        # "social media companies" beside a named platform says nothing more about who the party is,
+        # and as a grouping key it would put every such report in one shortlist
+        mentions = [m for m in mentions if m.form != "platforms as a class"]
     platforms = ex.ordered_unique([m.platform for m in mentions])
     if not platforms:
         # Relevance needs a platform party; skipping the other extractors makes the ordinary news that
