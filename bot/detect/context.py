@@ -96,9 +96,10 @@ GATE = _literals(
 )
 # A docket title only shows that a party is a company; the text must also say it is an online one.
 ONLINE_CUE = _literals(
-    "online internet website web apps platform social commerce crypto digital users streaming marketplace "
-    "messaging search",
+    "online internet website apps platform commerce crypto digital streaming marketplace messaging",
     r"app(?![a-z])",
+    r"web(?![a-z])",  # not "Webb"
+    r"(?<![a-z])(?:social|users|search)(?![a-z])",  # not "Execu-Search", "research"
 )
 # The company suffixes of a docket title ("v. Relay Delivery, Inc."), which count only with ONLINE_CUE
 # (case-sensitive, on the text as written).

@@ -286,11 +286,25 @@ def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
     # a legal dispute needs legal evidence: some legal word, or a docket number; the weights alone
     # (a platform and an agency named together) never make an article relevant
     relevant = score >= models.relevance.threshold and (bool(ev.labels) or ev.docket is not None)
-    action = (_pick_action(ev.labels, ev.executive) or Action.OTHER) if relevant else None
+    # A docket entry whose case caption names the platform as a party is, by definition, a legal dispute
+    # with the platform as a party: a rule from the definition, since news corpora hold too few docket
+    # entries to fit their weight ("1:17-cv-09116 Doe v. Lyft, Inc. [Memo Endorsement]").
+    docket_entry = (
+        "docket" in ev.features
+        and "caption_party" in ev.features
+        and not relevant
+        # a listed platform: a caption company recognised only from context may be anything
+        and not ({"platform:caption_only", "platform:context_only", "platform:generic_only"} & ev.features.keys())
+    )
+    if docket_entry:
+        relevant = True
+    action = (_pick_action(ev.labels, ev.executive) or Action.LAWSUIT) if relevant else None
     # only a relevant article carries a stage, and the stage cues are a dozen full-text scans
     stage = stages.predict(ev.title, ev.summary, ev.scan, models.stage) if relevant else None
     top = ", ".join(f"{name} {w:+.1f}" for name, w in models.relevance.contributions(ev.features)[:4])
     verdict = f"score {score:.2f} ({'at or above' if relevant else 'below'} {models.relevance.threshold:.2f}): {top}"
+    if docket_entry:
+        verdict = f"docket entry naming the platform as a party (score {score:.2f}, below the cut)"
     return Detection(
         relevant=relevant,
         score=score,

@@ -96,3 +96,12 @@ def test_every_relevant_decision_says_why_with_its_weights() -> None:
     det = _det("Judge orders DreamHost to hand over visitor data to prosecutors")
     assert det.reasons[-1].startswith("score ") and "at or above" in det.reasons[-1]
     assert any(r.startswith("platform: DreamHost") for r in det.reasons)
+
+
+def test_a_docket_entry_naming_a_platform_as_party_is_a_dispute() -> None:
+    det = _det("1:21-cv-04321 Rivera v. Uber Technologies, Inc. et al", "[Order on motion] (12)")
+    assert det.relevant and "Uber" in det.platforms and det.reasons[-1].startswith("docket entry")
+    other = _det("1:21-cv-04322 Rivera v. Acme Plumbing Supply, LLC et al", "[Order on motion] (12)")
+    assert not other.relevant
+    news_company = _det("1:21-cv-04323 Doe v. Webb Research Group, LLC", "[Letter] users of the search")
+    assert not news_company.relevant
