@@ -109,6 +109,8 @@ def _country_is_party(text: str, m: re.Match[str], *, adjective: bool) -> bool:
         return False  # "New Mexico" is a US state, "Papua New Guinea"'s neighbour is not Indonesia
     if adjective:
         return bool(pt.COUNTRY_ORGAN_AFTER.match(text, m.end()))
+    if pt.DATA_LOCATION_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+        return False
     return not (m.start() == 0 and pt.JURISDICTION_TAG_AFTER.match(text, m.end()))
 
 

@@ -196,6 +196,12 @@ COUNTRY_ORGAN_AFTER = re.compile(r"(?:'s)? (?:[\w.'-]+ ){0,2}?(?:" + lx.COUNTRY_
 COUNTRY_DESCRIPTOR_AFTER = re.compile(r"-|\s(?:American|born|origin|descent|national|citizens?)\b", _I)
 # A place named after a country is not that country: "New Mexico" (a US state), "New South Wales".
 PLACE_BEFORE_COUNTRY = re.compile(r"\bNew $")
+# Where data sits is no party: "emails stored in Ireland", "servers in Russia" (checked before a noun).
+DATA_LOCATION_BEFORE = re.compile(
+    r"\b(?:(?:stored|held|located|housed|kept|hosted|saved|sitting)(?: \w+)? in|"
+    r"(?:servers?|data cent(?:er|re)s?|facilit(?:y|ies)|emails?|accounts?) (?:located |based |kept )?in) $",
+    _I,
+)
 # "Ireland: ..." opening a headline is a jurisdiction tag of legal news sites, not a party.
 JURISDICTION_TAG_AFTER = re.compile(r"\s?:")
 

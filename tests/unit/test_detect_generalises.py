@@ -105,3 +105,10 @@ def test_a_docket_entry_naming_a_platform_as_party_is_a_dispute() -> None:
     assert not other.relevant
     news_company = _det("1:21-cv-04323 Doe v. Webb Research Group, LLC", "[Letter] users of the search")
     assert not news_company.relevant
+
+
+def test_where_data_is_stored_is_no_party() -> None:
+    det = _det("Justice Department fights Microsoft over emails stored in Ireland", "A warrant sought the data.")
+    assert det.relevant and "Ireland" not in det.counterparties
+    acting = _det("Ireland fines Microsoft over data transfers", "The regulator imposed the penalty.")
+    assert "Ireland" in acting.counterparties
