@@ -70,10 +70,11 @@ _NOT_NAMES = frozenset(
     ["The", "A", "An", "This", "That", "These", "Those", "Its", "It", "Their", "His", "Her", "Our", "Your", "In", "On", "At", "For", "And", "But", "Or", "As", "After", "Before", "When", "While", "With", "From", "By", "To", "Of", "Now", "Also", "Users", "User", "Court", "Judge", "Justice", "Government", "Federal", "State", "Police", "Commission", "Department", "Ministry", "Agency", "Authority", "Supreme", "District", "Congress", "Senate", "House", "Parliament", "Inc", "LLC", "Ltd", "Corp", "New", "Why", "How", "What", "Who", "Where", "Which", "US", "U.S.", "UK", "EU", "Big", "Tech", "Online", "Internet", "Web", "App", "Apps", "Platform", "Social", "Media", "Service", "Company", "Exchange", "Network", "Site", "Website", "Server", "Mastodon's"]
 )
 _BLOCKED_NAMES = frozenset(lx.COUNTERPARTY_ALIASES) | frozenset(lx.COUNTRIES)
-_CALENDAR = frozenset(
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
-    "August September October November December Last Earlier Later Meanwhile However Separately".split()
-)
+_CALENDAR = frozenset({
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
+    "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+    "Last", "Earlier", "Later", "Meanwhile", "However", "Separately",
+})
 
 COMPILED: tuple[tuple[str, re.Pattern[str]], ...] = tuple((label, re.compile(rx)) for label, rx in FORMS)
 

@@ -41,7 +41,10 @@ def test_ingest_every_shared_feed(corpus: str, tmp_path: Path, capsys: pytest.Ca
     if corpus == "real":
         assert len(failed) == 1 and "INVALID" in failed[0]["url"]
         assert sum(r["new"] + r["duplicate"] for r in ok) >= 4200  # 4,251 items less 32 in-feed repeats
-        assert sum(r["relevant"] for r in ok) <= 25  # ordinary news: alerts must stay rare
+        # ordinary news: alerts must stay rare. The hand labels of these feeds (benchmarks/data/
+        # real_stream_labels.jsonl) hold 35 relevant items (26, and 9 borderline); false alerts on them are
+        # held to <= 1 per 1,000 items by tests/integration/test_quality.py.
+        assert sum(r["relevant"] for r in ok) <= 40
     else:
         assert len(ok) > 1700
     with capsys.disabled():
