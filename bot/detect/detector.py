@@ -252,10 +252,6 @@ def evidence(text: ArticleText, *, fast: bool | None = None) -> Evidence | None:
             f["platform:caption_only"] = 1.0
         else:
             f["platform:context_only"] = 1.0
-    companies = ex.find_companies(full)
-    if companies:
-        f["company_named"] = 1.0
-        reasons.append(f"also named, not an online platform: {', '.join(companies[:3])}")
     if docket:
         f["docket"] = 1.0
     if court:

@@ -85,13 +85,6 @@ def find_platforms(text: str, *, fast: bool | None = None) -> list[Mention]:
     return found
 
 
-def find_companies(text: str) -> tuple[str, ...]:
-    """Companies named that the directory says are not online platforms (chipmakers, carmakers...)."""
-    if pt.COMPANIES is None:
-        return ()
-    return ordered_unique([m.group(0) for m in pt.COMPANIES.finditer(text)])
-
-
 def ordered_unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 

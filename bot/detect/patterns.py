@@ -75,15 +75,6 @@ def _directory_aliases() -> dict[str, str]:
 PLATFORMS: tuple[PlatformPattern, ...] = _HAND + tuple(
     _platform(n, a) for n, a in _directory_aliases().items()
 )
-# Companies the directory says are not online platforms (a chipmaker fined is not a platform dispute).
-_COMPANY_FORMS = sorted(
-    # a company whose name is also a word ("Target", "Orange", "Shell") is left out: it would fire on the word
-    {f for svc in directory.load().services if not svc.is_platform and not svc.needs_context for f in svc.aliases},
-    key=lambda f: (-len(f), f),
-)
-COMPANIES = (
-    re.compile(_BOUND_L + "(?:" + "|".join(re.escape(f) for f in _COMPANY_FORMS) + r")(?!\w)") if _COMPANY_FORMS else None
-)
 # All aliases in one pass (group pN = PLATFORMS[N]): one scan of the text instead of one per platform.
 ANY_PLATFORM = re.compile(
     _BOUND_L + "(?:" + "|".join(f"(?P<p{i}>{p.alias})" for i, p in enumerate(PLATFORMS)) + r")(?!\w)"

@@ -51,8 +51,11 @@ def rule_stage(f: dict[str, float]) -> Stage | None:
 
 
 def predict(title: str, summary: str, scan: prefilter.TextScan | None, stage_model: OneVsRest) -> Stage | None:
-    f = features(title, summary, scan)
     if not stage_model.classes:
-        return rule_stage(f)
-    best = stage_model.predict(f)
+        # the rule alone: the headline's cues, the body's only when the headline has none (half the scans)
+        offset = len(title) + 2 if title else 0
+        cues = (_cues(title, 0, scan) if title else []) or _cues(summary, offset, scan)
+        top = max(cues, default=None)
+        return _STAGE_BY_VALUE.get(top[1]) if top else None
+    best = stage_model.predict(features(title, summary, scan))
     return _STAGE_BY_VALUE.get(best) if best else None
