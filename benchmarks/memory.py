@@ -29,6 +29,7 @@ from benchmarks.common import (
     emit_json,
     peak_rss_mb,
     print_table,
+    real_feeds_dir,
     verdict,
 )
 
@@ -110,6 +111,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               "reader": child_reader, "database": child_database}[kind]
         print(json.dumps(fn(*rest)))
         return {}
+    if real_feeds_dir() is None:  # said here in one line, not as a child's traceback
+        raise SystemExit("../shared/feeds/real is not available: these benchmarks need it")
     floor = in_child("floor")
     poll = in_child("poll", str(args.feeds))
     worker = in_child("worker")

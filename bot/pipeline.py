@@ -174,9 +174,7 @@ class Pipeline:
                 )
             new = len(fresh)
             await store.articles.insert_irrelevant(feed.id, [(e, d) for e, d in fresh if not d.relevant], now)
-            for entry, det in fresh:
-                if not det.relevant:
-                    continue
+            for entry, det in in_date_order([(e, d) for e, d in fresh if d.relevant]):
                 article_id = await store.articles.insert(feed.id, entry, now)
                 article = _article(article_id, feed.id, entry, now)
                 relevant += 1
@@ -258,6 +256,17 @@ class Pipeline:
             log.warning("feed %s disabled: %s", feed.url, step.disable_reason)
         status = "disabled" if step.disable_reason else "error"
         return FeedPollResult(feed.id, feed.url, False, status, error=reason)
+
+
+def in_date_order(items: Sequence[tuple[Entry, Detection]]) -> list[tuple[Entry, Detection]]:
+    """A poll's relevant items oldest report first (feeds list the newest first), undated ones last in
+    feed order: one poll's status changes then happen, and are announced, in the order of the news."""
+    dated = sorted(
+        (i for i in range(len(items)) if items[i][0].published is not None),
+        key=lambda i: (items[i][0].published, i),
+    )
+    undated = [i for i in range(len(items)) if items[i][0].published is None]
+    return [items[i] for i in (*dated, *undated)]
 
 
 def _unique_by_key(entries: Sequence[Entry]) -> list[Entry]:

@@ -75,6 +75,7 @@ class FetchResult:
     final_url: str
     not_modified: bool
     elapsed_s: float
+    content_type: str | None = None  # the response's Content-Type (feed discovery tells pages apart)
 
 
 class FetchError(Exception):
@@ -355,6 +356,7 @@ class Fetcher:
                     final_url=url,
                     not_modified=False,
                     elapsed_s=time.monotonic() - started,
+                    content_type=resp.headers.get("Content-Type"),
                 )
         except FetchError:
             raise

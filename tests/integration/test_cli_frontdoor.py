@@ -172,3 +172,88 @@ def test_library_loggers_stay_at_warning_unless_debug() -> None:
         for name in ("apscheduler", "discord", "aiosqlite", "asyncio", "aiohttp", "urllib3", "feedparser"):
             logging.getLogger(name).setLevel(logging.NOTSET)
         root.setLevel(saved[0])
+
+
+# --- feeds add with a site's page URL (issue 15 item 6) ---------------------------------------------
+
+
+def _page(*links: str) -> bytes:
+    heads = "".join(f'<link rel="alternate" type="application/rss+xml" title="Feed {i}" href="{href}">'
+                    for i, href in enumerate(links, 1))
+    return (f"<!doctype html><html><head><title>A site</title>{heads}"
+            '<link rel="stylesheet" href="/s.css"></head><body><p>Welcome</p></body></html>').encode()
+
+
+async def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``main`` in a thread: it runs its own event loop while this one serves the pages."""
+    import asyncio
+
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+async def test_feeds_add_of_a_page_adds_the_feed_it_links_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.feedserver import FeedServer
+
+    db = str(tmp_path / "d.db")
+    async with FeedServer() as server:
+        server.route("/", body=_page("news/feed.xml"), content_type="text/html; charset=utf-8")
+        server.route("/news/feed.xml", body=FEED)
+        code, out, err = await _cli(capsys, "feeds", "add", server.url("/"), "--db", db)
+        assert code == 0, err
+        assert f"found 1 feed on the page {server.url('/')}" in out
+        assert f"added: {server.url('/news/feed.xml')} (id 1)" in out
+        code, out, _ = await _cli(capsys, "feeds", "list", "--json", "--db", db)
+        assert [f["url"] for f in json.loads(out)] == [server.url("/news/feed.xml")]  # the feed, not the page
+        # a feed URL is added as it is, after one fetch and no probing
+        before = len(server.requests)
+        code, out, _ = await _cli(capsys, "feeds", "add", server.url("/news/feed.xml"), "--db", db)
+        assert code == 0 and "already present" in out and "found" not in out
+        assert len(server.requests) == before + 1
+
+
+async def test_feeds_add_of_a_page_with_several_feeds_needs_pick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.feedserver import FeedServer
+
+    db = tmp_path / "d.db"
+    async with FeedServer() as server:
+        server.route("/", body=_page("/a.xml", "/b.xml", "/a.xml"), content_type="text/html")
+        code, out, err = await _cli(capsys, "feeds", "add", server.url("/"), "--db", str(db))
+        assert code == 2 and err.count("\n") == 1 and "--pick N (1-2)" in err
+        assert f'  1. {server.url("/a.xml")} (RSS: "Feed 1")' in out and f"  2. {server.url('/b.xml')}" in out
+        assert not db.exists()  # nothing chosen, nothing written
+        code, _, err = await _cli(capsys, "feeds", "add", server.url("/"), "--pick", "3", "--db", str(db))
+        assert code == 2 and "offers only 2 feeds" in err
+        code, out, err = await _cli(capsys, "feeds", "add", server.url("/"), "--pick", "2", "--db", str(db))
+        assert code == 0 and f"added: {server.url('/b.xml')}" in out, err
+
+
+async def test_feeds_add_of_a_page_without_feeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.feedserver import FeedServer
+
+    db = tmp_path / "d.db"
+    async with FeedServer() as server:
+        server.route("/", body=_page(), content_type="text/html")
+        code, out, err = await _cli(capsys, "feeds", "add", server.url("/"), "--db", str(db))
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert err.startswith("casewatch: ") and "links to no RSS or Atom feed" in err and "/rss" in err
+        assert not db.exists()
+        probed = {r.path for r in server.requests}
+        assert {"/feed", "/rss", "/feed.xml", "/atom.xml", "/rss.xml", "/index.xml"} <= probed
+        server.route("/rss.xml", body=FEED)  # now the usual path answers
+        code, out, err = await _cli(capsys, "feeds", "add", server.url("/"), "--db", str(db))
+        assert code == 0 and "at the usual paths of" in out and f"added: {server.url('/rss.xml')}" in out, err
+
+
+def test_feeds_add_of_an_unreachable_url_adds_it_as_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/feed.xml"
+    code, out, err = run(capsys, "feeds", "add", url, "--db", str(tmp_path / "d.db"))
+    assert code == 0 and err == "" and f"added: {url}" in out
+    assert "could not fetch it to check it is a feed" in out and "added as given" in out
