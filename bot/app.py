@@ -30,6 +30,7 @@ from bot.feeds.parser import ParserPool
 from bot.pipeline import Pipeline, PipelineOptions
 from bot.runtime import fetch_limits, parser_pool, poll_policy, warm_up
 from bot.scheduler import Scheduler
+from bot.web import WebServer, WebServerError
 from storage.store import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class CasewatchBot(commands.AutoShardedBot):
             allow_private=settings.allow_private_feeds, allowed_hosts=settings.allowed_feed_hosts
         )
         self.scheduler: Scheduler | None = None
+        self.web: WebServer | None = None  # the read-only web view, when CASEWATCH_WEB_PORT is set
+        self._web_store: SqliteStore | None = None
         self._services_open = False
 
     async def setup_hook(self) -> None:
@@ -117,6 +120,24 @@ class CasewatchBot(commands.AutoShardedBot):
         self.pipeline = Pipeline(self.store, self.parser, self.fetcher, options)  # type: ignore[arg-type]
         self.publisher = DiscordPublisher(self, self.store)
         self._services_open = True
+        if s.web_port is not None:
+            await self._start_web()
+
+    async def _start_web(self) -> None:
+        """The web view on its own read connection (under WAL it never sees a poll's uncommitted rows
+        and never waits on the write lock); a port already taken stops the start in one line."""
+        s = self.settings
+        assert s.web_port is not None
+        self._web_store = await SqliteStore.open(s.db_path, read_only=True)
+        self.web = WebServer(self._web_store, s.web_host, s.web_port, token=s.web_token, public_url=s.public_url)
+        try:
+            await self.web.start()
+        except WebServerError as exc:
+            self.web = None
+            await self._web_store.close()
+            self._web_store = None
+            raise CommandFailed(str(exc)) from None
+        log.info("web view on %s", self.web.url)
 
     async def deliver(self) -> None:
         """The delivery job: nothing is sent before the gateway is ready (the cache answers permissions)."""
@@ -140,6 +161,12 @@ class CasewatchBot(commands.AutoShardedBot):
                     await self.publisher.wait_idle()
             except TimeoutError:
                 log.warning("a delivery was still running at shutdown; it will be retried (nonce-deduped)")
+            if self.web is not None:
+                await self.web.stop()
+                self.web = None
+            if self._web_store is not None:
+                await self._web_store.close()
+                self._web_store = None
             await self.fetcher.close()
             await self.parser.close()
             await self.store.close()

@@ -1,4 +1,4 @@
-"""The ``casewatch`` command line: run, ingest, feeds, articles, cases, reprocess.
+"""The ``casewatch`` command line: run, ingest, feeds, articles, cases, reprocess, web, sync.
 
 Exit status: 0 success; 1 a command could not do its job (Discord unreachable, ...); 2 bad input (an
 argument, a setting, a database that cannot be used); 3 ``ingest`` / ``run --once``: no source could be
@@ -99,10 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     feeds = sub.add_parser("feeds", help="manage the operator's feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
-    for name, helptext in (("add", "add a feed URL"), ("remove", "remove a feed URL")):
-        p = feeds_sub.add_parser(name, help=helptext)
-        db_opt(p)
-        p.add_argument("url")
+    p = feeds_sub.add_parser(
+        "add",
+        help="add a feed URL, or a site's page URL (its feeds are found and listed)",
+        epilog="a page URL: casewatch finds the feeds the page links to (else tries /feed, /rss, ...); "
+        "one is added, several are listed with numbers to choose from with --pick N",
+    )
+    db_opt(p)
+    p.add_argument("url", help="the feed's URL, or a page of the site that links to its feeds")
+    p.add_argument(
+        "--pick", type=_pick, metavar="N", help="when the page lists several feeds: add the N-th one"
+    )
+    p = feeds_sub.add_parser("remove", help="remove a feed URL")
+    db_opt(p)
+    p.add_argument("url")
     p = feeds_sub.add_parser("list", help="list feeds and their health")
     db_opt(p)
     p.add_argument("--json", action="store_true")
@@ -127,9 +137,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-run detection, grouping and status over stored articles")
     db_opt(p)
 
+    p = sub.add_parser(
+        "web",
+        help="serve the read-only web view of the cases (until interrupted)",
+        epilog="defaults: $CASEWATCH_WEB_HOST (127.0.0.1) and $CASEWATCH_WEB_PORT (8080 when unset)",
+    )
+    db_opt(p)
+    p.add_argument("--host", type=_web_host, help="address to listen on (default: $CASEWATCH_WEB_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=_web_port, help="TCP port, 1-65535 (default: $CASEWATCH_WEB_PORT or 8080)")
+
     p = sub.add_parser("sync", help="sync slash commands with Discord (needs DISCORD_TOKEN)")
     p.add_argument("--guild", type=_guild_id, help="sync to one guild only (instant; for development)")
     return parser
+
+
+def _pick(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be the number of a listed feed (1, 2, ...)")
+    return value
 
 
 def _guild_id(raw: str) -> int:
@@ -140,6 +169,24 @@ def _guild_id(raw: str) -> int:
     if not 0 < value < 2**63:
         raise argparse.ArgumentTypeError("must be a Discord server id (a positive whole number)")
     return value
+
+
+def _web_host(raw: str) -> str:
+    from bot.config import web_host
+
+    try:
+        return web_host(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _web_port(raw: str) -> int:
+    from bot.config import web_port
+
+    try:
+        return web_port(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,6 +294,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await commands.dump(settings, "cases", as_json=args.json, relevant_only=False)
         case "reprocess":
             return await commands.reprocess(settings)
+        case "web":
+            return await commands.web(settings, host=args.host, port=args.port)
         case "sync":
             return await commands.sync(settings, args.guild)
     raise UsageError(f"unknown command {args.command}")

@@ -14,6 +14,7 @@ from typing import Any
 from bot.cli import (
     EXIT_OK,
     EXIT_SOURCES_FAILED,
+    CommandFailed,
     UsageError,
     check_db_location,
     expand_sources,
@@ -262,9 +263,14 @@ async def feeds(settings: Settings, args: argparse.Namespace) -> int:
         if url is None:
             raise UsageError(f"not an http(s) URL: {args.url}")
         check_db_location(path, must_exist=False)
+        url, found, note = await _feed_to_add(settings, url, args.pick)
         async with await SqliteStore.open(path, poll_interval_s=settings.poll_interval_s) as store:
             feed, created = await store.feeds.add(url)
+        for line in found:
+            print(line)
         print(f"{'added' if created else 'already present'}: {feed.url} (id {feed.id})")
+        if note:
+            print(note)
     elif action == "remove":
         url = canonical_url(args.url) or args.url
         check_db_location(path, must_exist=True)
@@ -297,6 +303,43 @@ async def feeds(settings: Settings, args: argparse.Namespace) -> int:
                 where = "" if path.exists() else f" (no database at {path} yet)"
                 print(f"no feeds{where}: casewatch feeds add URL, or casewatch feeds import FILE")
     return EXIT_OK
+
+
+async def _feed_to_add(settings: Settings, url: str, pick: int | None) -> tuple[str, list[str], str | None]:
+    """The URL ``feeds add`` stores: ``url`` itself when it is a feed (or cannot be fetched now), else
+    the feed its page offers (the only one, or the ``pick``-th). Also the lines that say what was found
+    and a note. A page without feeds, or with several and no ``pick``, is refused (the list printed)."""
+    from bot.feeds.discover import PROBE_PATHS, describe, discover
+    from bot.feeds.fetcher import Fetcher
+
+    async with Fetcher(fetch_limits(settings)) as fetcher:
+        found = await discover(fetcher, url)
+    if found.kind == "unchecked":
+        return url, [], f"note: could not fetch it to check it is a feed ({found.reason}); added as given"
+    if found.kind != "page":
+        return url, [], None
+    feeds = found.feeds
+    if not feeds:
+        paths = ", ".join(PROBE_PATHS)
+        only_json = " (it links only to a JSON Feed, which casewatch cannot read)" if found.unreadable else ""
+        raise UsageError(
+            f"{url} is a web page that links to no RSS or Atom feed{only_json}, and none answers at {paths}; "
+            "give the feed's own URL"
+        )
+    how = "at the usual paths of" if found.probed else "on the page"
+    lines = [f"found {len(feeds)} feed{'s' if len(feeds) > 1 else ''} {how} {url}:"]
+    lines += [f"  {i}. {describe(link)}" for i, link in enumerate(feeds, 1)]
+    if pick is None and len(feeds) > 1:
+        for line in lines:
+            print(line)
+        raise UsageError(f"{url} offers {len(feeds)} feeds; add one with --pick N (1-{len(feeds)})")
+    index = pick or 1
+    if index > len(feeds):
+        for line in lines:
+            print(line)
+        plural = "s" if len(feeds) > 1 else ""
+        raise UsageError(f"--pick {index}: {url} offers only {len(feeds)} feed{plural}")
+    return feeds[index - 1].url, lines, None
 
 
 def _feed_state(f: Feed) -> str:
@@ -475,6 +518,35 @@ async def reprocess(settings: Settings) -> int:
     async with await SqliteStore.open(settings.db_path) as store:
         stats = await reprocess_all(store)
     print(f"reprocessed {stats.articles} articles: {stats.relevant} relevant in {stats.cases} cases")
+    return EXIT_OK
+
+
+WEB_DEFAULT_PORT = 8080
+
+
+async def web(settings: Settings, *, host: str | None, port: int | None) -> int:
+    """Serve the read-only web view over the database until interrupted (``casewatch web``)."""
+    from bot.web import WebServer, WebServerError
+    from storage.store import SqliteStore
+
+    check_db_location(settings.db_path, must_exist=True)  # it only reads: never creates a database
+    async with await SqliteStore.open(settings.db_path, read_only=True) as store:
+        server = WebServer(
+            store,
+            host or settings.web_host,
+            port or settings.web_port or WEB_DEFAULT_PORT,
+            token=settings.web_token,
+            public_url=settings.public_url,
+        )
+        try:
+            await server.start()
+        except WebServerError as exc:
+            raise CommandFailed(str(exc)) from None
+        print(f"casewatch web view on {server.url} (read-only; Ctrl-C to stop)", file=sys.stderr)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
     return EXIT_OK
 
 

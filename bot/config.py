@@ -39,10 +39,19 @@ class Settings:
     allowed_feed_hosts: tuple[str, ...] = ()
     dev_guild_id: int | None = None
     delivery_interval_s: float = 5.0
+    # The read-only web view (bot/web): off unless a port is set.
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_token: str | None = field(default=None, repr=False)  # opens /feeds to non-local requests; never printed
+    public_url: str | None = None  # where the web view is reachable from outside, e.g. https://cases.example.org
 
     def __repr__(self) -> str:  # keep the token out of any accidental log line
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if k != "discord_token")
-        return f"Settings({shown}, discord_token={'set' if self.discord_token else 'unset'})"
+        hidden = ("discord_token", "web_token")
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if k not in hidden)
+        return (
+            f"Settings({shown}, discord_token={'set' if self.discord_token else 'unset'}, "
+            f"web_token={'set' if self.web_token else 'unset'})"
+        )
 
 
 def _int(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
@@ -122,6 +131,53 @@ def _token(raw: str) -> str | None:
     return token
 
 
+def _port(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    return _int(1, 65535)(raw)
+
+
+def web_port(raw: str) -> int:
+    """A TCP port for the web view (``--port`` or ``CASEWATCH_WEB_PORT``): 1-65535."""
+    return _int(1, 65535)(raw)
+
+
+def web_host(raw: str) -> str:
+    """An address or host name to bind the web view to (``--host`` or ``CASEWATCH_WEB_HOST``)."""
+    host = raw.strip()
+    if not host or any(c.isspace() or c in "/?#@" for c in host):
+        raise ValueError("must be an address or host name to listen on, e.g. 127.0.0.1")
+    return host
+
+
+def _web_token(raw: str) -> str | None:
+    token = raw.strip()
+    if not token:
+        return None
+    if len(token) < 16 or any(c.isspace() or not c.isprintable() for c in token):
+        raise ValueError("must be at least 16 printable characters without spaces (e.g. from `openssl rand -hex 24`)")
+    return token
+
+
+def _public_url(raw: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    text = raw.strip()
+    if not text:
+        return None
+    problem = "must be an http(s) URL such as https://cases.example.org"
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError(problem)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(problem)
+    return text.rstrip("/")
+
+
 def db_path(raw: str | Path) -> Path:
     """A database file path (``--db`` or ``CASEWATCH_DB``): not empty, not a directory."""
     text = str(raw).strip()
@@ -162,7 +218,13 @@ _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CASEWATCH_ALLOWED_FEED_HOSTS": ("allowed_feed_hosts", _hosts),
     "CASEWATCH_DEV_GUILD_ID": ("dev_guild_id", _snowflake),
     "CASEWATCH_DELIVERY_INTERVAL": ("delivery_interval_s", _float(0.5, 3600)),
+    "CASEWATCH_WEB_HOST": ("web_host", web_host),
+    "CASEWATCH_WEB_PORT": ("web_port", _port),
+    "CASEWATCH_WEB_TOKEN": ("web_token", _web_token),
+    "CASEWATCH_PUBLIC_URL": ("public_url", _public_url),
 }
+
+_SECRETS = ("DISCORD_TOKEN", "CASEWATCH_WEB_TOKEN")
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -201,7 +263,7 @@ def load_settings(
         try:
             values[attr] = parse(raw)
         except ValueError as exc:
-            shown = "<hidden>" if name == "DISCORD_TOKEN" else repr(raw)
+            shown = "<hidden>" if name in _SECRETS else repr(raw)
             problems.append(f"{name}={shown}: {exc}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     min_s = values.get("min_interval_s", Settings.min_interval_s)

@@ -150,5 +150,45 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
+class CaseReader(Protocol):
+    """What the read-only web view (``bot.web``) reads of cases; it writes nothing."""
+
+    async def resolve(self, case_id: str) -> Case | None: ...
+    async def events(self, case_id: str) -> list[CaseEvent]: ...
+    async def browse(
+        self,
+        *,
+        query: str = "",
+        platform: str | None = None,
+        action: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Case]: ...
+    async def platform_counts(self, limit: int = 100) -> list[tuple[str, int]]: ...
+    async def ping(self) -> bool: ...
+
+
+class ArticleReader(Protocol):
+    async def for_case(self, case_id: str) -> list[Article]: ...
+
+
+class FeedHealthReader(Protocol):
+    async def operator_feeds(self) -> list[Feed]: ...
+
+
+class ReadStore(Protocol):
+    """The web view's port: reads only, and only what may be shown publicly (no guild-private rows)."""
+
+    @property
+    def cases(self) -> CaseReader: ...
+    @property
+    def articles(self) -> ArticleReader: ...
+    @property
+    def feeds(self) -> FeedHealthReader: ...
+
+    async def close(self) -> None: ...
+
+
 class FeedParser(Protocol):
     async def parse(self, body: bytes, url: str | None = None) -> ParsedFeed: ...

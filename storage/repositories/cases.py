@@ -240,6 +240,73 @@ class CaseRepository:
         )
         return [case_from_row(r) for r in rows]
 
+    async def browse(
+        self,
+        *,
+        query: str = "",
+        platform: str | None = None,
+        action: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Case]:
+        """One page of cases for the web view, with optional filters (read only).
+
+        Without ``query``: newest activity first (as :meth:`recent`). With ``query``: the same full-text
+        search and ranking as :meth:`search` (``/case search``). ``platform`` is a platform identity key
+        (``bot.cases.clustering.platform_key``), read from the ``case_platforms`` index; ``action`` and
+        ``status`` are ``Action`` / ``Stage`` values. Callers cap ``offset`` (SQLite steps over skipped rows).
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if platform:
+            where.append("c.id IN (SELECT case_id FROM case_platforms WHERE platform_key = ?)")
+            params.append(platform)
+        if action:
+            where.append("c.action = ?")
+            params.append(action)
+        if status:
+            where.append("c.status = ?")
+            params.append(status)
+        if query.strip():
+            sql = (
+                "SELECT c.* FROM cases_fts JOIN cases c ON c.pk = cases_fts.rowid WHERE cases_fts MATCH ?"
+                + "".join(f" AND {w}" for w in where)
+                + " ORDER BY bm25(cases_fts, 4.0, 2.0, 1.0, 0.5), c.updated_at DESC LIMIT ? OFFSET ?"
+            )
+            params.insert(0, fts_query(query, prefix_last=True))
+        elif platform:
+            # Newest first along the platform's own index walk (as grouping's shortlist), instead of
+            # collecting every case id of a big platform and then sorting the cases.
+            sql = (
+                "SELECT c.* FROM case_platforms p INDEXED BY case_platforms_walk JOIN cases c ON c.id = p.case_id "
+                "WHERE p.platform_key = ?"
+                + "".join(f" AND {w}" for w in where[1:])
+                + " ORDER BY p.updated_at DESC, p.seq DESC LIMIT ? OFFSET ?"
+            )
+        else:
+            sql = (
+                "SELECT c.* FROM cases c"
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ? OFFSET ?"
+            )
+        rows = await self.db.fetchall(sql, (*params, limit, offset))
+        return [case_from_row(r) for r in rows]
+
+    async def platform_counts(self, limit: int = 100) -> list[tuple[str, int]]:
+        """Platform identity keys with how many cases each has, most cases first (the web view's filter)."""
+        rows = await self._rows(
+            "SELECT platform_key, COUNT(*) AS n FROM case_platforms GROUP BY platform_key "
+            "ORDER BY n DESC, platform_key LIMIT ?",
+            (limit,),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    async def ping(self) -> bool:
+        """True when the database answers a query (``/healthz``)."""
+        row = await self.db.fetchone("SELECT 1")
+        return row is not None and row[0] == 1
+
     async def count(self) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM cases")
         return int(row[0]) if row else 0

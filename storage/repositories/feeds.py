@@ -71,6 +71,12 @@ class FeedRepository:
             )
         return [feed_from_row(r) for r in rows]
 
+    async def operator_feeds(self) -> builtins.list[Feed]:
+        """The feeds the operator configured (CLI, feed file, defaults), never a guild-only feed: what
+        the web view's feed-health page may show."""
+        rows = await self.db.fetchall("SELECT * FROM feeds WHERE operator = 1 ORDER BY id")
+        return [feed_from_row(r) for r in rows]
+
     async def owners(self, feed_id: int) -> builtins.list[int]:
         rows = await self.db.fetchall("SELECT guild_id FROM feed_owners WHERE feed_id = ?", (feed_id,))
         return [r["guild_id"] for r in rows]
