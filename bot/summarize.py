@@ -95,7 +95,8 @@ def summarize_case(
     if not lines:
         dated = sorted(texts, key=lambda t: (t.published is None, t.published or datetime.min))
         lines = [f"{_day(t.published)}: {normalize(t.title)}" for t in dated[:5]]
-    head = f"{case.title} - now {case.status.value} ({case.article_count} article(s))."
+    n = case.article_count
+    head = f"{case.title} - now {case.status.value} ({n} article{'' if n == 1 else 's'})."
     out = head
     for line in lines:
         if len(out) + 1 + len(line) > limit:

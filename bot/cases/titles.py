@@ -24,6 +24,16 @@ _ACTION_WORDS: dict[Action, str] = {
     Action.OTHER: "legal dispute",
 }
 _WEAK_PARTIES = frozenset({"US government", "Congress"})
+# Actions an authority takes against the platform: the title says who acts against whom ("EU
+# investigation of Shein", "Nepal ban on TikTok"); a caption "Shein v. EU" would read as Shein suing.
+_AGAINST: dict[Action, tuple[str, str]] = {
+    Action.REGULATORY: ("investigation", "of"),
+    Action.ANTITRUST: ("antitrust case", "against"),
+    Action.BAN: ("ban", "on"),
+    Action.BLOCKING_ORDER: ("blocking order", "against"),
+    Action.CRIMINAL_CHARGE: ("criminal case", "against"),
+    Action.COURT_ORDER: ("court order", "against"),
+}
 
 
 def _clip(text: str, limit: int) -> str:
@@ -41,13 +51,20 @@ def make_title(
     subjects: Sequence[str],
     fallback: str = "",
 ) -> str:
-    """ "<platform> v. <parties>: <action> (<subject>)", at most MAX_TITLE characters."""
+    """At most MAX_TITLE characters, saying who acts against whom: "<parties> <action> <of|against>
+    <platform> (<subject>)" for an authority's action ("EU investigation of Shein"), else the caption
+    form "<platform> v. <parties>: <action> (<subject>)" ("Twitter v. DHS/CBP: summons")."""
     if not platforms:
         return _clip(fallback or "Legal dispute", MAX_TITLE)
     parties = [c for c in counterparties if c not in _WEAK_PARTIES][:2] or list(counterparties[:1])
     head = platforms[0]
-    title = f"{head} v. {'/'.join(parties)}" if parties else head
-    title += f": {_ACTION_WORDS.get(action, 'legal dispute')}"
+    against = _AGAINST.get(action)
+    if against is not None:
+        noun, link = against
+        title = f"{'/'.join(parties)} {noun} {link} {head}" if parties else f"{noun.capitalize()} {link} {head}"
+    else:
+        title = f"{head} v. {'/'.join(parties)}" if parties else head
+        title += f": {_ACTION_WORDS.get(action, 'legal dispute')}"
     subject = next((s for s in subjects if s.startswith("@")), None) or next(iter(subjects), None)
     if subject:
         title += f" ({subject})"

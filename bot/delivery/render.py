@@ -304,7 +304,7 @@ def case_card(case: Case, articles: Sequence[Article] = (), latest: CaseEvent | 
         fields=fields,
         url=newest.url if newest else None,
         color=COLOR_CLOSED if closed else COLOR_OPEN,
-        footer=f"case {case.id} · {case.article_count} article(s)",
+        footer=f"case {case.id} · {case.article_count} article{'' if case.article_count == 1 else 's'}",
         timestamp=case.updated_at,
     )
 

@@ -236,7 +236,10 @@ def find_subjects(text: str, docket: str | None) -> tuple[str, ...]:
     """Distinctive things the dispute is about, lowercase so that grouping compares them exactly."""
     out: list[str] = []
     for m in pt.HANDLE.finditer(text):
-        out.append("@" + (m.group(1) or m.group(2)).lower())
+        handle = (m.group(1) or m.group(2)).lower()
+        if m.group(1) and handle in _MENTION_WORDS:
+            continue  # "@everyone" / "@here" are Discord mention syntax in feed text, never a subject
+        out.append("@" + handle)
     for m in pt.NAMED_LAW.finditer(text):
         words = m.group(0).replace("-", " ").split()
         if words[-1] == "Act":
@@ -256,6 +259,7 @@ def find_subjects(text: str, docket: str | None) -> tuple[str, ...]:
 
 
 _STAGE_BY_VALUE = {s.value: s for s in Stage}
+_MENTION_WORDS = frozenset({"everyone", "here"})
 
 
 def find_stage(title: str, summary: str, scan: prefilter.TextScan | None = None) -> Stage | None:

@@ -101,7 +101,7 @@ def test_case_card_fits_every_discord_limit() -> None:
     card = render.case_card(case, articles, event)
     assert len(card.title) <= 256 and len(card.description) <= 4096 and len(card.fields) <= 25
     assert all(len(f.value) <= 1024 and len(f.name) <= 256 for f in card.fields)
-    assert card.footer == "case c1 · 500 article(s)"
+    assert card.footer == "case c1 · 500 articles"
 
 
 def test_new_case_message_pings_only_when_a_role_is_set() -> None:
