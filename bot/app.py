@@ -118,7 +118,7 @@ class CasewatchBot(commands.AutoShardedBot):
         self.fetcher = RoutedFetcher(self.store, Fetcher(limits), Fetcher(limits, guard=self.guard))
         options = PipelineOptions(alert_on_first_poll=s.alert_on_first_poll, policy=poll_policy(s))
         self.pipeline = Pipeline(self.store, self.parser, self.fetcher, options)  # type: ignore[arg-type]
-        self.publisher = DiscordPublisher(self, self.store)
+        self.publisher = DiscordPublisher(self, self.store, public_url=s.public_url)
         self._services_open = True
         if s.web_port is not None:
             await self._start_web()

@@ -113,7 +113,8 @@ class LookupCog(commands.GroupCog, group_name="case", group_description="Look up
         store = app(interaction).store
         articles = await store.articles.for_case(found.id)
         events = await store.cases.events(found.id)
-        card = render.case_card(found, articles, events[-1] if events else None)
+        page = render.case_page_url(app(interaction).settings.public_url, found.id)
+        card = render.case_card(found, articles, events[-1] if events else None, page_url=page)
         await reply(
             interaction,
             spec=render.message(None, [card], buttons=(render.follow_button(found.id),)),

@@ -94,8 +94,10 @@ class DiscordPublisher:
         clock: Callable[[], datetime] = utcnow,
         batch: int = 100,
         requests_per_s: float = GLOBAL_REQUESTS_PER_S,
+        public_url: str | None = None,
     ) -> None:
         self.client = client
+        self.public_url = public_url  # CASEWATCH_PUBLIC_URL: cards link to the case's web page
         self.store = store
         self.cards = CardRepository(store.db)
         self.clock = clock
@@ -287,7 +289,7 @@ class DiscordPublisher:
         article: Article | None,
         event: CaseEvent | None,
     ) -> discord.Message:
-        card = render.case_card(case, sources, event)
+        card = render.case_card(case, sources, event, page_url=render.case_page_url(self.public_url, case.id))
         content = "**New case**" if d.kind is DeliveryKind.NEW_CASE else render.status_line(case, event)
         return await send_spec(target, render.message(content, [card]), nonce=await self._nonce(d))
 
@@ -303,7 +305,7 @@ class DiscordPublisher:
         """New case: post the card. Status change: edit the card, then post a short update (a ping-free
         notification); without a card in this channel, post a fresh card carrying the status line."""
         card_id = await self.cards.get(case.id, d.target_id)
-        card = render.case_card(case, sources, event)
+        card = render.case_card(case, sources, event, page_url=render.case_page_url(self.public_url, case.id))
         if card_id is not None and d.kind is DeliveryKind.NEW_CASE:
             return card_id  # posted before a crash; the card row was written, only mark_sent was lost
         if card_id is not None:

@@ -274,8 +274,22 @@ def follow_button(case_id: str) -> ButtonSpec:
     return ButtonSpec("Follow", custom_id=(FOLLOW_PREFIX + case_id)[:CUSTOM_ID_MAX])
 
 
-def case_card(case: Case, articles: Sequence[Article] = (), latest: CaseEvent | None = None) -> EmbedSpec:
-    """The card for one case: title, status, parties, action, court, latest development, summary, sources."""
+def case_page_url(public_url: str | None, case_id: str) -> str | None:
+    """The case's page on the web view (``CASEWATCH_PUBLIC_URL`` + /cases/ID), or None when unset."""
+    if not public_url:
+        return None
+    return f"{public_url.rstrip('/')}/cases/{quote(case_id, safe='')}"
+
+
+def case_card(
+    case: Case,
+    articles: Sequence[Article] = (),
+    latest: CaseEvent | None = None,
+    *,
+    page_url: str | None = None,
+) -> EmbedSpec:
+    """The card for one case: title, status, parties, action, court, latest development, summary, sources;
+    with ``page_url`` the title links to the case's web page and a field says so."""
     closed = is_closed(case.status)
     fields = [
         FieldSpec("Status", stage_label(case.status) + (" (closed)" if closed else ""), True),
@@ -298,11 +312,13 @@ def case_card(case: Case, articles: Sequence[Article] = (), latest: CaseEvent | 
     elif newest is not None:
         fields.append(FieldSpec("Latest development", link(newest.title, newest.url, 500), False))
     fields.append(FieldSpec(f"Sources ({len(articles)})", sources_field(articles), False))
+    if page_url:
+        fields.append(FieldSpec("Whole story", link("every report and status change", page_url, 500), False))
     return embed(
         safe(case.title, TITLE_MAX),
         safe(case.summary, 1800, single_line=False),
         fields=fields,
-        url=newest.url if newest else None,
+        url=page_url or (newest.url if newest else None),
         color=COLOR_CLOSED if closed else COLOR_OPEN,
         footer=f"case {case.id} · {case.article_count} article{'' if case.article_count == 1 else 's'}",
         timestamp=case.updated_at,

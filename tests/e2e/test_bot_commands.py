@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -150,6 +151,16 @@ async def test_case_show_search_timeline(world: World) -> None:
     assert "Reddit" in typed.embeds[0]["title"]
     missing = await world.slash("case show", {"case": "no-such-case-zzz"}, by=world.member)
     assert missing.ephemeral and "No case matches" in missing.content
+
+
+async def test_case_show_links_to_the_web_page_when_a_public_url_is_set(world: World) -> None:
+    await world.ingest(rss(SUMMONS, WITHDRAWN, REDDIT))
+    [twitter] = await world.store.cases.search("ALT_uscis")
+    world.bot.settings = replace(world.bot.settings, public_url="https://cases.example.org")
+    shown = await world.slash("case show", {"case": twitter.id}, by=world.member)
+    assert shown.embeds[0]["url"] == f"https://cases.example.org/cases/{twitter.id}"
+    fields = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
+    assert f"https://cases.example.org/cases/{twitter.id}" in fields["Whole story"]
     found = await world.slash("case search", {"query": "subpoena"}, by=world.member)
     assert found.ephemeral and "Reddit" in found.embeds[0]["description"]
     timeline = await world.slash("case timeline", {"case": twitter.id}, by=world.member)

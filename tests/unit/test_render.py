@@ -152,3 +152,16 @@ def test_guards() -> None:
     assert may_manage_subscription(channel, user_id=8, guild_id=10, manages_guild=True)
     assert not may_manage_subscription(channel, user_id=8, guild_id=11, manages_guild=True)
     assert not may_manage_subscription(channel, user_id=8, guild_id=10, manages_guild=False)
+
+
+def test_a_card_links_to_the_case_page_when_a_public_url_is_set() -> None:
+    case, articles = huge_case()
+    page = render.case_page_url("https://cases.example.org/", case.id)
+    assert page == f"https://cases.example.org/cases/{case.id}"
+    card = render.case_card(case, articles, page_url=page)
+    assert card.url == page
+    assert any(f.name == "Whole story" and page in f.value for f in card.fields)
+    assert validate_message(render.message(None, [card]).to_dict()) is None
+    plain = render.case_card(case, articles)
+    assert plain.url == articles[-1].url and all(f.name != "Whole story" for f in plain.fields)
+    assert render.case_page_url(None, case.id) is None
