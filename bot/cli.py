@@ -31,7 +31,7 @@ log = logging.getLogger("casewatch")
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed", ".json", ".txt", ""}
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOURCES_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SOURCES_FAILED, EXIT_SOME_FAILED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE (what a shell shows)
 
 # Loggers of libraries that chatter at INFO ("Running job ...", "logging in using static token"): kept at
@@ -57,7 +57,7 @@ class UsageError(CommandFailed):
 
 
 INGEST_EPILOG = (
-    "exit status: 0 when every source was polled (or at least one was and the rest are listed as failed), "
+    "exit status: 0 when every source was polled, 4 when some failed (they are listed), "
     "3 when no source could be polled, 2 on bad input"
 )
 
@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casewatch",
         description="Follow legal fights over online platforms in the news.",
-        epilog="exit status: 0 ok, 1 failed, 2 bad input, 3 no source could be polled (ingest, run --once)",
+        epilog="exit status: 0 ok, 1 failed, 2 bad input, 3 no source could be polled, 4 some sources failed "
+        "(ingest, run --once)",
     )
     parser.add_argument("--db", help="database file (default: $CASEWATCH_DB or ./casewatch.db)")
     parser.add_argument(
@@ -364,8 +365,10 @@ async def cmd_ingest(settings: Settings, sources: Sequence[str], *, quiet: bool,
 
 
 def sources_status(results: Sequence[FeedPollResult]) -> int:
-    """0 when at least one source was polled (failures are listed), 3 when none could be."""
-    return EXIT_SOURCES_FAILED if results and not any(r.ok for r in results) else EXIT_OK
+    """0 when every source was polled, 4 when some failed (they are listed), 3 when none could be."""
+    if not results or all(r.ok for r in results):
+        return EXIT_OK
+    return EXIT_SOME_FAILED if any(r.ok for r in results) else EXIT_SOURCES_FAILED
 
 
 def _result_json(r: FeedPollResult) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def test_ingest_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "feeds: 0 ok, 2 failed" in out and "x.xml" in out and "y.xml" in out
     (bad / "good.xml").write_bytes(FEED)
     code, out, _ = run(capsys, "--log-level", "ERROR", "ingest", str(bad), "--db", db, "--quiet")
-    assert code == 0 and "feeds: 1 ok, 2 failed" in out
+    assert code == 4 and "feeds: 1 ok, 2 failed" in out  # some failed: a distinct status
 
 
 def test_poll_interval_setting_is_each_new_feeds_starting_interval(

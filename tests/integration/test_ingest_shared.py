@@ -19,7 +19,8 @@ from tests.conftest import shared_path
 def test_ingest_every_shared_feed(corpus: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = shared_path("feeds", corpus)
     db = str(tmp_path / f"{corpus}.db")
-    assert main(["--log-level", "ERROR", "ingest", str(source), "--db", db, "--quiet", "--json"]) == 0
+    # some shared feeds are meant to fail (an invalid Reuters snapshot, feedparser's ill-formed fixtures)
+    assert main(["--log-level", "ERROR", "ingest", str(source), "--db", db, "--quiet", "--json"]) == 4
     results = json.loads(capsys.readouterr().out)
     files = [
         p
