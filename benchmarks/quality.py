@@ -50,11 +50,7 @@ Item = dict[str, Any]
 
 
 def load_corpus(files: Sequence[str] = CORPUS_FILES) -> list[Item]:
-    items: list[Item] = []
-    for name in files:
-        with open(CORPUS / name, encoding="utf-8") as fh:
-            items += [json.loads(line) for line in fh if line.strip()]
-    return items
+    return train.load([CORPUS / name for name in files])
 
 
 def assign_folds(items: Sequence[Item], k: int, seed: int) -> list[int]:
@@ -117,6 +113,11 @@ def pipeline_score(items: Sequence[Item], work: Path) -> dict[str, Any]:
         [sys.executable, str(CORPUS / "build_feeds.py"), str(feeds), str(gold)],
         check=True, capture_output=True,
     )
+    return _ingest_and_score(feeds, gold, work)
+
+
+def _ingest_and_score(feeds: Path, gold: Path, work: Path) -> dict[str, Any]:
+    """``casewatch ingest`` of a feed directory into a fresh database, its dumps, the scorer's metrics."""
     db = str(work / "q.db")
     _cli("--log-level", "ERROR", "ingest", str(feeds), "--db", db, "--quiet")
     (work / "articles.json").write_text(_cli("articles", "--db", db, "--json"), encoding="utf-8")
@@ -205,11 +206,7 @@ def arrival_orders(items: Sequence[Item], runs: int, work: Path) -> dict[str, An
         (run_dir / "feeds").mkdir(parents=True)
         for i, f in enumerate(order):
             shutil.copy(f, run_dir / "feeds" / f"{i:04d}_{f.name}")
-        db = str(run_dir / "q.db")
-        _cli("--log-level", "ERROR", "ingest", str(run_dir / "feeds"), "--db", db, "--quiet")
-        (run_dir / "a.json").write_text(_cli("articles", "--db", db, "--json"), encoding="utf-8")
-        (run_dir / "c.json").write_text(_cli("cases", "--db", db, "--json"), encoding="utf-8")
-        scores.append(_score(gold, run_dir / "a.json", run_dir / "c.json"))
+        scores.append(_ingest_and_score(run_dir / "feeds", gold, run_dir))
     f1 = [float(x["bcubed_f1"]) for x in scores]
     st = [float(x["status_exact"]) for x in scores]
     return {"runs": runs, "bcubed_f1_mean": round(statistics.fmean(f1), 4), "bcubed_f1_worst": round(min(f1), 4),

@@ -115,11 +115,9 @@ CORPUS_FILES = ("dev.jsonl", "dev2.jsonl")
 
 def load_corpus() -> list[dict[str, object]]:
     """Every labelled item of the corpus (dev + dev2), in file order."""
-    items: list[dict[str, object]] = []
-    for name in CORPUS_FILES:
-        with open(CORPUS / name, encoding="utf-8") as fh:
-            items += [json.loads(line) for line in fh if line.strip()]
-    return items
+    from bot.train import load
+
+    return load([CORPUS / name for name in CORPUS_FILES])
 
 
 def score(run: EvalRun, out_dir: Path, gold: tuple[str, ...] = ("dev.jsonl",)) -> dict[str, object]:

@@ -5,14 +5,12 @@ Pure functions over strings; the vocabulary lives in ``lexicons`` and is compile
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from bot.detect import context, prefilter
 from bot.detect import lexicons as lx
 from bot.detect import patterns as pt
-from bot.models import Stage
 
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
@@ -258,27 +256,4 @@ def find_subjects(text: str, docket: str | None) -> tuple[str, ...]:
     return ordered_unique(out)[:12]
 
 
-_STAGE_BY_VALUE = {s.value: s for s in Stage}
 _MENTION_WORDS = frozenset({"everyone", "here"})
-
-
-def find_stage(title: str, summary: str, scan: prefilter.TextScan | None = None) -> Stage | None:
-    """The newest development reported: the most advanced stage cue of the title, else of the text.
-
-    A headline states the news; the body often recalls history ("filed in 2020 ..."), so the title wins
-    whenever it carries a cue. ``scan``, of ``f"{title}. {summary}"`` (or of ``summary`` alone when
-    there is no title), lets the fast path reuse the word heads it found in the joined text.
-    """
-    offset = len(title) + 2 if title else 0
-    for part, at in ((title, 0), (summary, offset)):
-        if scan is not None and scan.text.startswith(part, at) and (at == 0 or scan.text[at - 1] == " "):
-            search = functools.partial(scan.search_part, part=part, offset=at)
-        else:
-            search = functools.partial(re.Pattern.search, string=part)  # type: ignore[assignment]
-        best: tuple[int, str] | None = None
-        for term in pt.STAGE_TERMS:
-            if search(term.regex) and (best is None or term.weight > best[0]):
-                best = (term.weight, term.label)
-        if best is not None:
-            return _STAGE_BY_VALUE[best[1]]
-    return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.detect import directory
 from bot.detect import lexicons as lx
+from bot.detect import stage_cues as sc
 
 _I = re.IGNORECASE
 _BOUND_L = r"(?<![\w@#/.-])"
@@ -141,7 +142,7 @@ class Term:
 
 
 LEGAL_TERMS: tuple[Term, ...] = tuple(Term(re.compile(p, _I), a, w) for p, a, w in lx.LEGAL_TERMS)
-STAGE_TERMS: tuple[Term, ...] = tuple(Term(re.compile(p, _I), s, w) for p, s, w in lx.STAGE_TERMS)
+STAGE_TERMS: tuple[Term, ...] = tuple(Term(re.compile(p, _I), s, w) for p, s, w in sc.STAGE_TERMS)
 
 # Government agents getting at user data without naming the instrument ("feds may obtain ... info").
 DATA_DEMAND = re.compile(

@@ -1,4 +1,4 @@
-"""Which development an article reports (its stage), from the stage cues of ``lexicons.STAGE_TERMS``.
+"""Which development an article reports (its stage), from the stage cues of ``stage_cues.STAGE_TERMS``.
 
 Each cue (a family of phrases: "dismissed the lawsuit", "agreed to settle", "will appeal" ...) is a
 feature, separately for the headline and the body, since a headline states the news and a body often
@@ -50,12 +50,22 @@ def rule_stage(f: dict[str, float]) -> Stage | None:
     return None
 
 
+def rule(title: str, summary: str, scan: prefilter.TextScan | None = None) -> Stage | None:
+    """The priority rule: the most advanced stage cue of the title, else of the body.
+
+    A headline states the news; the body often recalls history ("filed in 2020 ..."), so the title wins
+    whenever it carries a cue, and the body is only scanned when it has none. ``scan``, of
+    ``f"{title}. {summary}"`` (or of ``summary`` alone when there is no title), lets the fast path reuse
+    the word heads it found in the joined text; without it every cue is a plain search (the reference).
+    """
+    offset = len(title) + 2 if title else 0
+    cues = (_cues(title, 0, scan) if title else []) or _cues(summary, offset, scan)
+    top = max(cues, default=None)
+    return _STAGE_BY_VALUE.get(top[1]) if top else None
+
+
 def predict(title: str, summary: str, scan: prefilter.TextScan | None, stage_model: OneVsRest) -> Stage | None:
     if not stage_model.classes:
-        # the rule alone: the headline's cues, the body's only when the headline has none (half the scans)
-        offset = len(title) + 2 if title else 0
-        cues = (_cues(title, 0, scan) if title else []) or _cues(summary, offset, scan)
-        top = max(cues, default=None)
-        return _STAGE_BY_VALUE.get(top[1]) if top else None
+        return rule(title, summary, scan)
     best = stage_model.predict(features(title, summary, scan))
     return _STAGE_BY_VALUE.get(best) if best else None

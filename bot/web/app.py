@@ -22,7 +22,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.models import Action, Article, CaseEvent, Stage
+from bot.models import Action, Article, Case, CaseEvent, Stage
 from bot.ports import ReadStore
 from bot.web import format as fmt
 from bot.web.timeline import picture
@@ -247,16 +247,23 @@ async def _platform_options(request: web.Request, chosen: str | None) -> list[st
     return options
 
 
-async def case_page(request: web.Request) -> web.Response:
+async def _requested_case(request: web.Request, suffix: str = "") -> Case:
+    """The case of ``/cases/{case_id}{suffix}``: 404 when there is none; a merged case's old id moves
+    to the surviving case's URL for good (301)."""
     requested = request.match_info["case_id"]
     if not _CASE_ID.fullmatch(requested):
         raise web.HTTPNotFound()
-    store = request.app[STORE]
-    case = await store.cases.resolve(requested)
+    case = await request.app[STORE].cases.resolve(requested)
     if case is None:
         raise web.HTTPNotFound()
-    if case.id != requested:  # merged into another case: its stable URL moves there for good
-        raise web.HTTPMovedPermanently(f"/cases/{case.id}")
+    if case.id != requested:
+        raise web.HTTPMovedPermanently(f"/cases/{case.id}{suffix}")
+    return case
+
+
+async def case_page(request: web.Request) -> web.Response:
+    case = await _requested_case(request)
+    store = request.app[STORE]
     articles = await store.articles.for_case(case.id)
     events = await store.cases.events(case.id)
     by_id = {a.id: a for a in articles}
@@ -275,15 +282,8 @@ async def case_page(request: web.Request) -> web.Response:
 
 async def timeline_picture(request: web.Request) -> web.Response:
     """The case's timeline as SVG (``<img>`` on the case page); a merged id redirects like the page."""
-    requested = request.match_info["case_id"]
-    if not _CASE_ID.fullmatch(requested):
-        raise web.HTTPNotFound()
+    case = await _requested_case(request, "/timeline.svg")
     store = request.app[STORE]
-    case = await store.cases.resolve(requested)
-    if case is None:
-        raise web.HTTPNotFound()
-    if case.id != requested:
-        raise web.HTTPMovedPermanently(f"/cases/{case.id}/timeline.svg")
     drawn = picture(await store.cases.events(case.id), await store.articles.for_case(case.id))
     response = aiohttp_jinja2.render_template("timeline.svg", request, {"p": drawn})
     response.content_type = "image/svg+xml"

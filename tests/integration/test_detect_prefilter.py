@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.detect import detector, prefilter
+from bot.detect import detector, prefilter, stages
 from bot.detect import extract as ex
 from bot.detect.detector import detect
 from bot.feeds.parser import FeedParseError, parse_bytes
@@ -70,7 +70,7 @@ def test_fast_parts_equal_reference(items: dict[str, list[ArticleText]], source:
         title, summary = ex.normalize(text.title), ex.normalize(text.summary)
         full = f"{title}. {summary}" if title else summary
         scan = prefilter.TextScan(full, index)
-        assert ex.find_stage(title, summary, scan) == ex.find_stage(title, summary), full
+        assert stages.rule(title, summary, scan) == stages.rule(title, summary), full
         assert ex.find_counterparties(full, fast=True) == ex.find_counterparties(full, fast=False), full
 
 

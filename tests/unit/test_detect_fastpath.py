@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.detect import detector, prefilter
+from bot.detect import detector, prefilter, stages
 from bot.detect import extract as ex
 from bot.detect import patterns as pt
 
@@ -111,7 +111,7 @@ def test_scan_of_a_part_equals_searching_the_part(title: str, summary: str) -> N
         for rx in SCANNED:
             found, plain = scan.search_part(rx, part, offset), rx.search(part)
             assert (found and found.span()) == (plain and plain.span()), rx.pattern
-    assert ex.find_stage(title, summary, scan) == ex.find_stage(title, summary)
+    assert stages.rule(title, summary, scan) == stages.rule(title, summary)
 
 
 @FAST
