@@ -1,0 +1,143 @@
+"""The legal questions a case is about (First Amendment, Section 230, antitrust ...), as tags with reasons.
+
+People follow cases by what is at stake as much as by who is fighting: a community that cares about
+encryption wants every encryption fight, whichever platform it is. The tags come from cues in the
+report text, kept as reviewable data in ``bot/data/legal_issues.tsv`` (issue, weight, cue): a weight-2
+cue names the issue outright ("Section 230", "antitrust"), weight-1 cues only hint at it, and an
+article carries an issue when its cues add up to :data:`TAG_AT`. A case's issues are those of its
+articles (:func:`case_issues`), most reported first. Pure functions, no I/O beyond reading the table
+once.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ISSUES_FILE = Path(__file__).resolve().parents[1] / "data" / "legal_issues.tsv"
+TAG_AT = 2  # the weight an issue's cues must add up to in one article
+
+# The issues, in display order, with the label people read on cards, filters and forum tags.
+LABELS: dict[str, str] = {
+    "free_speech": "Free speech",
+    "section_230": "Section 230",
+    "anonymous_speech": "Anonymous speech",
+    "sca_ecpa": "Stored Communications Act / ECPA",
+    "fisa_nsl": "FISA / NSLs",
+    "encryption": "Encryption",
+    "data_protection": "Data protection",
+    "online_safety": "Online safety laws (DSA/DMA)",
+    "competition": "Competition / antitrust",
+    "child_safety": "Child safety",
+    "biometric_privacy": "Biometric privacy",
+    "copyright": "Copyright",
+}
+_ACRONYM = re.compile(r"^[A-Z0-9]{2,}s?\??$|^[A-Z]{2,}s\?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    issue: str
+    weight: int
+    regex: re.Pattern[str]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueTag:
+    """One legal issue of an article and the words in its text that say so."""
+
+    key: str
+    weight: int
+    words: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.key]
+
+    def reason(self) -> str:
+        return f"issue: {self.label} (" + ", ".join(f"'{w}'" for w in self.words) + ")"
+
+
+def _compile(cue: str) -> re.Pattern[str]:
+    """Word boundaries around the cue; case-insensitive except for acronyms ("DSA" is not "dsa")."""
+    flags = 0 if _ACRONYM.match(cue) else re.IGNORECASE
+    return re.compile(r"(?<![\w-])(?:" + cue + r")(?![\w-])", flags)
+
+
+def parse_table(lines: Iterable[str]) -> tuple[Cue, ...]:
+    """The cues of a table in ``legal_issues.tsv``'s format; a bad row is a ``ValueError`` naming it."""
+    rows = [line for line in lines if line.strip() and not line.startswith("#")]
+    reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader, None)
+    if header is None or header[:3] != ["issue", "weight", "cue"]:
+        raise ValueError(f"legal_issues.tsv: header must start with issue, weight, cue; got {header!r}")
+    cues: list[Cue] = []
+    for n, row in enumerate(reader, start=2):
+        if len(row) < 3:
+            raise ValueError(f"legal_issues.tsv row {n}: expected issue, weight, cue")
+        issue, weight, cue = row[0].strip(), row[1].strip(), row[2].strip()
+        if issue not in LABELS:
+            raise ValueError(f"legal_issues.tsv row {n}: unknown issue {issue!r}")
+        if weight not in {"1", "2"}:
+            raise ValueError(f"legal_issues.tsv row {n}: weight must be 1 or 2, got {weight!r}")
+        try:
+            regex = _compile(cue)
+        except re.error as exc:
+            raise ValueError(f"legal_issues.tsv row {n}: bad cue {cue!r}: {exc}") from None
+        cues.append(Cue(issue, int(weight), regex, cue))
+    return tuple(cues)
+
+
+@functools.cache
+def cues() -> tuple[Cue, ...]:
+    return parse_table(ISSUES_FILE.read_text(encoding="utf-8").splitlines())
+
+
+def issues_of(title: str, summary: str, table: Sequence[Cue] | None = None) -> tuple[IssueTag, ...]:
+    """The legal issues one article's text raises, in display order, each with the words that say so.
+
+    Each cue row counts once however often it matches, so repeating a hint word is not evidence."""
+    text = f"{title}. {summary}" if title else summary
+    weight: Counter[str] = Counter()
+    words: dict[str, list[str]] = {}
+    for cue in table if table is not None else cues():
+        m = cue.regex.search(text)
+        if m is None:
+            continue
+        weight[cue.issue] += cue.weight
+        found = words.setdefault(cue.issue, [])
+        if m.group(0) not in found and len(found) < 3:
+            found.append(m.group(0))
+    return tuple(
+        IssueTag(key, weight[key], tuple(words[key])) for key in LABELS if weight[key] >= TAG_AT
+    )
+
+
+def case_issues(per_article: Iterable[Iterable[str]], limit: int = 4) -> tuple[str, ...]:
+    """A case's issues from its articles' issue keys: the most reported first (ties in display order),
+    at most ``limit``, so a card shows what the case is mostly about rather than every passing word."""
+    counts: Counter[str] = Counter()
+    for keys in per_article:
+        counts.update(set(keys))
+    order = list(LABELS)
+    ranked = sorted(counts, key=lambda k: (-counts[k], order.index(k)))
+    return tuple(ranked[:limit])
+
+
+def parse_issue(value: str) -> str | None:
+    """The issue key a user typed (key, label, or a unique prefix of either, any case); None if unknown
+    or ambiguous. For ``/alerts filters`` and ``/case search``."""
+    want = value.strip().lower()
+    if not want:
+        return None
+    exact = [k for k, label in LABELS.items() if want in {k, label.lower()}]
+    if exact:
+        return exact[0]
+    found = [k for k, label in LABELS.items() if k.startswith(want) or label.lower().startswith(want)]
+    return found[0] if len(found) == 1 else None
