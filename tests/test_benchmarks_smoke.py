@@ -75,6 +75,16 @@ def test_lookups_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     assert last_json(capsys.readouterr().out, "lookups")["generate_s"] is None
 
 
+def test_web_pages_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    shared_path("corpus", "dev.jsonl")
+    from benchmarks import web_pages
+
+    web_pages.main(["--cases", "200", "--articles", "2000", "--samples", "3", "--cache-dir", str(tmp_path)])
+    data = last_json(capsys.readouterr().out, "web_pages")
+    assert {"healthz (baseline)", "list page 1", "list + search", "case page"} <= set(data["latency"])
+    assert all(v["p50_ms"] > 0 for v in data["latency"].values())
+
+
 def test_memory_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     shared_path("feeds", "real")
     shared_path("corpus", "dev.jsonl")
