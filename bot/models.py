@@ -140,6 +140,8 @@ class Detection:
     # program): the strongest signal that two articles report the same case.
     subjects: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    # The legal questions the article raises (``bot.detect.issues`` keys: "section_230", ...).
+    issues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,15 @@ class Case:
     updated_at: datetime | None = None
     summary: str = ""
     article_count: int = 0
+    # How many of its reports raise each legal issue (``bot.detect.issues`` keys), in display order.
+    issue_counts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def issues(self) -> tuple[str, ...]:
+        """The legal issues the case is about: those most of its reports raise, at most four."""
+        from bot.detect.issues import ranked
+
+        return ranked(self.issue_counts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from bot.cases.keywords import MAX_KEYWORDS, PROPER_PREFIX, country_key, keywords_of
 from bot.cases.titles import make_title
+from bot.detect.issues import add_counts, tally
 from bot.detect.lexicons import COUNTRIES, PARTY_STATES
 from bot.models import Action, ArticleText, Case, Detection, Stage
 
@@ -312,6 +313,7 @@ def open_case(
         opened_at=text.published,
         updated_at=at,
         article_count=1,
+        issue_counts=tally(det.issues),
     )
 
 
@@ -345,6 +347,7 @@ def fold(
     first: datetime | None,
     last: datetime | None,
     articles: int,
+    issue_counts: Sequence[tuple[str, int]] = (),
 ) -> Case:
     """``case`` with more evidence of the same dispute folded in: one article's (``absorb``) or a whole
     case's (``merge.merge_cases``). Deterministic: same inputs, same case."""
@@ -368,6 +371,7 @@ def fold(
         opened_at=opened,
         updated_at=updated,
         article_count=case.article_count + articles,
+        issue_counts=add_counts(case.issue_counts, issue_counts),
     )
 
 
@@ -403,4 +407,5 @@ def absorb(
         first=text.published,
         last=at,
         articles=1,
+        issue_counts=tally(det.issues),
     )

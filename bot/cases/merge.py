@@ -67,6 +67,7 @@ def merge_cases(kept: Case, gone: Case) -> Case:
         first=gone.opened_at,
         last=gone.updated_at,
         articles=gone.article_count,
+        issue_counts=gone.issue_counts,
     )
 
 

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.detect import extract as ex
-from bot.detect import model, prefilter, stages
+from bot.detect import issues, model, prefilter, stages
 from bot.detect import patterns as pt
 from bot.models import Action, ArticleText, Detection, Stage
 
@@ -297,6 +297,7 @@ def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
     action = (_pick_action(ev.labels, ev.executive) or Action.LAWSUIT) if relevant else None
     # only a relevant article carries a stage, and the stage cues are a dozen full-text scans
     stage = stages.predict(ev.title, ev.summary, ev.scan, models.stage) if relevant else None
+    tags = issues.issues_of(ev.title, ev.summary) if relevant else ()
     top = ", ".join(f"{name} {w:+.1f}" for name, w in models.relevance.contributions(ev.features)[:4])
     verdict = f"score {score:.2f} ({'at or above' if relevant else 'below'} {models.relevance.threshold:.2f}): {top}"
     if docket_entry:
@@ -311,5 +312,6 @@ def detect(text: ArticleText, *, fast: bool | None = None) -> Detection:
         court=ev.court,
         docket=ev.docket,
         subjects=ev.subjects,
-        reasons=(*ev.reasons, verdict),
+        reasons=(*ev.reasons, *(t.reason() for t in tags), verdict),
+        issues=tuple(t.key for t in tags),
     )

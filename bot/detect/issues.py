@@ -119,15 +119,37 @@ def issues_of(title: str, summary: str, table: Sequence[Cue] | None = None) -> t
     )
 
 
-def case_issues(per_article: Iterable[Iterable[str]], limit: int = 4) -> tuple[str, ...]:
+CASE_LIMIT = 4  # issues shown per case: what it is mostly about, not every passing word
+
+
+def add_counts(counts: Iterable[tuple[str, int]], more: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Two (issue, reports) tallies summed, in display order (unknown keys dropped); deterministic."""
+    total: Counter[str] = Counter()
+    for key, n in (*counts, *more):
+        if key in LABELS and n > 0:
+            total[key] += n
+    return tuple((k, total[k]) for k in LABELS if total[k])
+
+
+def tally(keys: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """One article's issues as a tally (each key once)."""
+    return add_counts((), ((k, 1) for k in set(keys)))
+
+
+def ranked(counts: Iterable[tuple[str, int]], limit: int = CASE_LIMIT) -> tuple[str, ...]:
+    """The issues of a tally, most reported first (ties in display order), at most ``limit``."""
+    order = list(LABELS)
+    pairs = [(k, n) for k, n in counts if k in LABELS and n > 0]
+    return tuple(k for k, _ in sorted(pairs, key=lambda kn: (-kn[1], order.index(kn[0])))[:limit])
+
+
+def case_issues(per_article: Iterable[Iterable[str]], limit: int = CASE_LIMIT) -> tuple[str, ...]:
     """A case's issues from its articles' issue keys: the most reported first (ties in display order),
     at most ``limit``, so a card shows what the case is mostly about rather than every passing word."""
-    counts: Counter[str] = Counter()
+    counts: tuple[tuple[str, int], ...] = ()
     for keys in per_article:
-        counts.update(set(keys))
-    order = list(LABELS)
-    ranked = sorted(counts, key=lambda k: (-counts[k], order.index(k)))
-    return tuple(ranked[:limit])
+        counts = add_counts(counts, tally(keys))
+    return ranked(counts, limit)
 
 
 def parse_issue(value: str) -> str | None:

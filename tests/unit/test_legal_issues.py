@@ -102,3 +102,39 @@ def test_table_rows_are_checked() -> None:
 def test_the_shipped_table_covers_every_issue_with_a_strong_cue() -> None:
     strong = {c.issue for c in issues.cues() if c.weight == 2}
     assert strong == set(LABELS)
+
+
+def test_detection_carries_issues_with_reasons_only_when_relevant() -> None:
+    from bot.detect.detector import detect
+    from bot.models import ArticleText
+
+    det = detect(ArticleText("Google sued by the Justice Department in landmark antitrust case", ""))
+    assert det.relevant and det.issues == ("competition",)
+    assert any(r.startswith("issue: Competition / antitrust ('antitrust'") for r in det.reasons)
+    plain = detect(ArticleText("Google unveils a phone with a new privacy dashboard", ""))
+    assert not plain.relevant and plain.issues == ()
+
+
+def test_a_case_tallies_its_reports_issues_and_merges_sum_them() -> None:
+    from datetime import UTC, datetime
+
+    from bot.cases.clustering import absorb, open_case
+    from bot.cases.merge import merge_cases
+    from bot.models import Action, ArticleText, Detection, Stage
+
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def det(*keys: str) -> Detection:
+        return Detection(relevant=True, score=0.9, platforms=("Google",), action=Action.ANTITRUST,
+                         stage=Stage.FILED, issues=keys)
+
+    text = ArticleText("Google antitrust suit", "", published=at)
+    case = open_case(text, det("competition"), "seed-a", at)
+    case = absorb(case, text, det("competition", "data_protection"), at)
+    case = absorb(case, text, det(), at)
+    assert case.issue_counts == (("data_protection", 1), ("competition", 2))  # display order
+    assert case.issues == ("competition", "data_protection")  # most reported first
+    other = open_case(text, det("copyright", "data_protection"), "seed-b", at)
+    merged = merge_cases(case, other)
+    assert dict(merged.issue_counts) == {"competition": 2, "data_protection": 2, "copyright": 1}
+    assert merged.issues == ("data_protection", "competition", "copyright")  # ties in display order
