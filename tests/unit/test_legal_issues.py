@@ -3,7 +3,11 @@ Fixture sentences are written for these tests."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.detect import issues
 from bot.detect.issues import LABELS, case_issues, issues_of, parse_issue, parse_table
@@ -138,3 +142,43 @@ def test_a_case_tallies_its_reports_issues_and_merges_sum_them() -> None:
     merged = merge_cases(case, other)
     assert dict(merged.issue_counts) == {"competition": 2, "data_protection": 2, "copyright": 1}
     assert merged.issues == ("data_protection", "competition", "copyright")  # ties in display order
+
+
+def _reference_issues(title: str, summary: str) -> list[tuple[str, tuple[str, ...]]]:
+    """issues_of without the literal-prefix shortcut: every cue's regex runs."""
+    from dataclasses import replace as dc_replace
+
+    table = [dc_replace(c, literal="") for c in issues.cues()]
+    return [(t.key, t.words) for t in issues_of(title, summary, table)]
+
+
+def test_literal_prefixes() -> None:
+    from bot.detect.issues import literal_prefix
+
+    assert literal_prefix("cookies?") == "cookie"  # the quantified letter is optional
+    assert literal_prefix("first amendment") == "first amendment"
+    assert literal_prefix("(?:Korea )?Fair Trade Commission") == ""
+    assert literal_prefix("criticiz(?:e|ed)|criticis(?:e|ed)") == ""  # top-level alternation
+    assert literal_prefix("unlock(?:s|ed)? (?:the )?iphone") == "unlock"
+
+
+_CUE_WORDS = sorted({w for c in issues.cues() for w in re.findall(r"[A-Za-z][A-Za-z'’-]+", c.source)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_CUE_WORDS, "the", "court", "Apple", ",", "."]), max_size=30))
+def test_the_prefix_shortcut_gives_the_same_tags(words: list[str]) -> None:
+    text = " ".join(words)
+    assert [(t.key, t.words) for t in issues_of(text, text[::-1])] == _reference_issues(text, text[::-1])
+
+
+def test_the_prefix_shortcut_gives_the_same_tags_on_the_corpus() -> None:
+    import json
+
+    from tests.conftest import shared_path
+
+    for name in ("dev.jsonl", "dev2.jsonl"):
+        for line in shared_path("corpus", name).read_text(encoding="utf-8").splitlines():
+            it = json.loads(line)
+            got = [(t.key, t.words) for t in issues_of(it["title"], it["summary"])]
+            assert got == _reference_issues(it["title"], it["summary"]), it["id"]
