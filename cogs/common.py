@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import discord
 from discord import app_commands
 
-from bot.delivery.publisher import mentions_for, to_embeds, to_view
+from bot.delivery.publisher import mentions_for, to_embeds, to_files, to_view
 from bot.delivery.render import MessageSpec
 from bot.guards import can_manage
 
@@ -53,6 +53,8 @@ async def reply(
         kwargs["allowed_mentions"] = mentions_for(spec)
         if spec.embeds:
             kwargs["embeds"] = to_embeds(spec)
+        if spec.files:
+            kwargs["files"] = to_files(spec)
         view = view or to_view(spec)
     if view is not None:
         kwargs["view"] = view

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery import render, render_lists
+from bot.delivery.publisher import draw_timeline
 from bot.models import Case, FollowMode
 from cogs.common import app, reply
 from cogs.subscriptions import MODES, follow, unfollow, unfollow_choices
@@ -124,15 +125,19 @@ class LookupCog(commands.GroupCog, group_name="case", group_description="Look up
     @app_commands.command(name="timeline", description="A case's status changes and articles, oldest first")
     @app_commands.describe(case="Start typing a title or a party")
     async def timeline(self, interaction: discord.Interaction[Any], case: str) -> None:
+        """The list, with the timeline picture (a PNG upload the embed shows) where the bot may attach
+        files: always in DMs; in a server when the interaction says the app has Attach Files."""
         found = await resolve_case(interaction, case)
         if found is None:
             await reply(interaction, not_found(case))
             return
         store = app(interaction).store
-        spec = render.timeline_embed(
-            found, await store.cases.events(found.id), await store.articles.for_case(found.id)
-        )
-        await reply(interaction, spec=render.message(None, [spec]), ephemeral=False)
+        events, articles = await store.cases.events(found.id), await store.articles.for_case(found.id)
+        may_attach = interaction.guild_id is None or interaction.app_permissions.attach_files
+        png = await draw_timeline(found, events, articles) if may_attach else None
+        image, files = render.timeline_picture(found, png)
+        spec = render.timeline_embed(found, events, articles, image=image)
+        await reply(interaction, spec=render.message(None, [spec], files=files), ephemeral=False)
 
     @app_commands.command(name="follow", description="Get a case's updates by DM, or in a channel (admins)")
     @app_commands.describe(

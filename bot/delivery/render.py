@@ -141,6 +141,7 @@ class EmbedSpec:
     fields: tuple[FieldSpec, ...] = ()
     footer: str | None = None
     timestamp: datetime | None = None
+    image: str | None = None  # an http(s) URL or ``attachment://NAME`` of a file sent with the message
 
     def size(self) -> int:
         """Characters counted towards Discord's 6,000 per message."""
@@ -165,6 +166,8 @@ class EmbedSpec:
             data["footer"] = {"text": self.footer}
         if self.timestamp:
             data["timestamp"] = self.timestamp.isoformat()
+        if self.image:
+            data["image"] = {"url": self.image}
         return data
 
 
@@ -176,11 +179,20 @@ class ButtonSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A file uploaded with a message (multipart); an embed shows it as ``attachment://NAME``."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class MessageSpec:
     content: str | None = None
     embeds: tuple[EmbedSpec, ...] = ()
     buttons: tuple[ButtonSpec, ...] = ()
     ping_role_id: int | None = None  # the only mention a message may carry (new-case alerts)
+    files: tuple[FileSpec, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"content": self.content, "embeds": [e.to_dict() for e in self.embeds]}
@@ -195,8 +207,10 @@ def embed(
     color: int | None = None,
     footer: str | None = None,
     timestamp: datetime | None = None,
+    image: str | None = None,
 ) -> EmbedSpec:
-    """An embed clamped to every per-part limit and to the 6,000 total (description shrinks first)."""
+    """An embed clamped to every per-part limit and to the 6,000 total (description shrinks first);
+    ``image``: ``attachment://NAME`` of a file sent with the message, or an http(s) URL."""
     kept = tuple(
         FieldSpec(clip(f.name, FIELD_NAME_MAX) or "\u200b", clip(f.value, FIELD_VALUE_MAX) or "-", f.inline)
         for f in list(fields)[:FIELDS_MAX]
@@ -209,6 +223,7 @@ def embed(
         kept,
         clip(footer, FOOTER_MAX) if footer else None,
         timestamp,
+        image if image and image.startswith("attachment://") else safe_url(image),
     )
     return fit(spec, EMBED_TOTAL_MAX)
 
@@ -343,16 +358,24 @@ def status_line(case: Case, event: CaseEvent | None) -> str:
 
 
 def status_update_message(
-    case: Case, event: CaseEvent | None, article: Article | None, card_url: str | None = None
+    case: Case,
+    event: CaseEvent | None,
+    article: Article | None,
+    card_url: str | None = None,
+    *,
+    image: str | None = None,
+    files: tuple[FileSpec, ...] = (),
 ) -> MessageSpec:
-    """The short message posted next to an edited card, so people are notified of the change."""
+    """The short message posted next to an edited card, so people are notified of the change; with
+    ``image`` (``attachment://...`` of one of ``files``) it shows the timeline picture."""
     parts = [status_line(case, event)]
     if article is not None:
         target = safe_url(article.url)
         parts.append(f"Source: {safe(article.title, 300)}" + (f" <{target}>" if target else ""))
     if card_url:
         parts.append(f"Case card: {card_url}")
-    return message("\n".join(parts))
+    embeds = [timeline_picture_embed(case, image)] if image else []
+    return message("\n".join(parts), embeds, files=files)
 
 
 def development_message(case: Case, article: Article | None) -> MessageSpec:
@@ -370,8 +393,35 @@ def notice_message(text: str) -> MessageSpec:
     )
 
 
-def timeline_embed(case: Case, events: Sequence[CaseEvent], articles: Sequence[Article]) -> EmbedSpec:
-    """Status changes and articles of a case, oldest first, newest kept when it does not all fit."""
+def timeline_file_name(case_id: str) -> str:
+    """``timeline-<id>.png``: the name the timeline picture is uploaded under (safe characters only)."""
+    return f"timeline-{re.sub(r'[^A-Za-z0-9_-]', '_', case_id)[:64]}.png"
+
+
+def timeline_picture(case: Case, png: bytes | None) -> tuple[str | None, tuple[FileSpec, ...]]:
+    """The embed image URL (``attachment://timeline-<id>.png``) and the file to upload with it; nothing
+    when there is no picture."""
+    if not png:
+        return None, ()
+    name = timeline_file_name(case.id)
+    return f"attachment://{name}", (FileSpec(name, png),)
+
+
+def timeline_picture_embed(case: Case, image: str) -> EmbedSpec:
+    """A status-change message's picture: the case's timeline, as an embed image."""
+    return embed(
+        f"Timeline: {safe(case.title, 200)}",
+        color=COLOR_CLOSED if is_closed(case.status) else COLOR_OPEN,
+        image=image,
+        footer=f"case {case.id}",
+    )
+
+
+def timeline_embed(
+    case: Case, events: Sequence[CaseEvent], articles: Sequence[Article], *, image: str | None = None
+) -> EmbedSpec:
+    """Status changes and articles of a case, oldest first, newest kept when it does not all fit;
+    ``image``: the timeline picture (``attachment://...``) shown under the list."""
     by_id = {a.id: a for a in articles}
     rows: list[tuple[datetime, str]] = []
     for ev in events:
@@ -398,4 +448,5 @@ def timeline_embed(case: Case, events: Sequence[CaseEvent], articles: Sequence[A
         text or "nothing recorded yet",
         footer=f"case {case.id}",
         color=COLOR_CLOSED if is_closed(case.status) else COLOR_OPEN,
+        image=image,
     )

@@ -7,6 +7,7 @@ through Jinja2 with autoescape on; links are rendered only for http(s) URLs (:fu
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
@@ -97,6 +98,7 @@ def create_app(
     app.router.add_get("/", case_list, name="cases")
     app.router.add_get("/cases/{case_id}", case_page, name="case")
     app.router.add_get("/cases/{case_id}/timeline.svg", timeline_picture, name="timeline")
+    app.router.add_get("/cases/{case_id}/timeline.png", timeline_png_picture, name="timeline_png")
     app.router.add_get("/feeds", feed_health, name="feeds")
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/static/style.css", stylesheet, name="style")
@@ -289,6 +291,22 @@ async def timeline_picture(request: web.Request) -> web.Response:
     response.content_type = "image/svg+xml"
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+async def timeline_png_picture(request: web.Request) -> web.Response:
+    """The PNG timeline Discord gets (bot.timeline_png, cached per case version), with the version as
+    its ETag so a browser that has it gets a 304."""
+    from bot.timeline_png import timeline_png, version
+
+    case = await _requested_case(request, "/timeline.png")
+    store = request.app[STORE]
+    events, articles = await store.cases.events(case.id), await store.articles.for_case(case.id)
+    etag = f'"{version(case, events, articles)}"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    data = await asyncio.to_thread(timeline_png, case, events, articles)
+    return web.Response(body=data, content_type="image/png", headers=headers)
 
 
 @dataclass(frozen=True, slots=True)

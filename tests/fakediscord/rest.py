@@ -15,7 +15,13 @@ from aiohttp import web
 
 from .interactions import AUTOCOMPLETE, MESSAGE_COMPONENT, CallbackRecord, InteractionHandle
 from .limits import validate_choices, validate_message
-from .permissions import READ_MESSAGE_HISTORY, SEND_MESSAGES, VIEW_CHANNEL, channel_permissions
+from .permissions import (
+    PERMISSION_BITS,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    channel_permissions,
+)
 from .state import DM_CHANNEL, EPHEMERAL_FLAG, LOADING_FLAG, FakeChannel, FakeMessage
 
 if TYPE_CHECKING:
@@ -37,6 +43,8 @@ class RequestRecord:
     query: dict[str, str]
     json: Any
     files: list[str] = field(default_factory=list)
+    #: The bytes of each uploaded file of a multipart body, by file name.
+    uploads: dict[str, bytes] = field(default_factory=dict)
     status: int = 0
     route: str | None = None
     at: float = field(default_factory=time.monotonic)
@@ -104,20 +112,43 @@ def major_parameter(params: dict[str, str]) -> str:
     return ""
 
 
+class BadUpload(ValueError):
+    """A multipart body Discord would refuse (a file part that is not ``files[n]``, a bad payload_json)."""
+
+
+_FILE_PART = re.compile(r"files\[(\d+)\]")
+
+
 async def read_body(request: web.Request) -> tuple[Any, list[str], dict[str, bytes]]:
-    """JSON bodies and multipart bodies (payload_json + files[n]) alike."""
+    """JSON bodies and multipart bodies (payload_json + files[n]) alike; for multipart, the file names
+    in part order and each file's bytes by name. Each ``files[n]`` part must match the payload's
+    ``attachments`` entry with id n, when the payload lists attachments (as discord.py does)."""
     if request.content_type.startswith("multipart/"):
         payload: Any = None
         names: list[str] = []
         blobs: dict[str, bytes] = {}
+        indexes: dict[int, str] = {}
         reader = await request.multipart()
         async for part in reader:
-            data = await part.read()  # type: ignore[union-attr]
+            data = await part.read(decode=True)  # type: ignore[union-attr]
             if part.name == "payload_json":
-                payload = json.loads(data)
-            else:
-                names.append(part.filename or part.name or "file")  # type: ignore[union-attr]
-                blobs[part.name or ""] = data
+                try:
+                    payload = json.loads(data)
+                except ValueError:
+                    raise BadUpload("payload_json is not JSON") from None
+                continue
+            found = _FILE_PART.fullmatch(part.name or "")
+            if found is None:
+                raise BadUpload(f"unexpected multipart field {part.name!r}")
+            name = part.filename or f"file{found.group(1)}"  # type: ignore[union-attr]
+            names.append(name)
+            blobs[name] = bytes(data)
+            indexes[int(found.group(1))] = name
+        listed = (payload.get("data", payload) if isinstance(payload, dict) else {}).get("attachments")
+        for entry in listed or []:
+            ref = entry.get("id")  # a small number names a files[n] part; a snowflake, a kept attachment
+            if isinstance(ref, int) and ref < 1 << 22 and indexes.get(ref) != entry.get("filename"):
+                raise BadUpload(f"attachments entry {ref} has no matching files[{ref}] part")
         return payload, names, blobs
     raw = await request.read()
     if not raw:
@@ -173,8 +204,16 @@ class RestApi:
     async def handle(self, request: web.Request) -> web.Response:
         fake = self.fake
         path = "/" + request.match_info["tail"]
-        body, files, _ = await read_body(request)
-        record = RequestRecord(request.method, path, dict(request.query), body, files)
+        try:
+            body, files, uploads = await read_body(request)
+        except BadUpload as exc:
+            record = RequestRecord(request.method, path, dict(request.query), None)
+            fake.requests.append(record)
+            response = json_response(400, {"message": f"Invalid Form Body: {exc}", "code": 50035})
+            record.status = response.status
+            fake.status_counts[response.status] += 1
+            return response
+        record = RequestRecord(request.method, path, dict(request.query), body, files, uploads)
         fake.requests.append(record)
         response = await self._respond(request, record)
         record.status = response.status
@@ -332,8 +371,8 @@ class RestApi:
         return None if channel is None or channel.deleted else channel
 
     def _bot_permissions(self, ctx: Ctx, channel: FakeChannel) -> int:
-        if channel.guild_id is None:
-            return VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY
+        if channel.guild_id is None:  # a DM: everything a message may carry
+            return VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | PERMISSION_BITS["attach_files"]
         guild = ctx.fake.guilds[channel.guild_id]
         return channel_permissions(guild, channel, guild.members[ctx.fake.bot_user.id])
 
@@ -375,7 +414,10 @@ class RestApi:
         if channel.type == DM_CHANNEL and not all(u.dms_open for u in channel.recipients):
             return error(403, 50007, "Cannot send messages to this user")
         body = ctx.body
+        if ctx.record.files and not self._bot_permissions(ctx, channel) & PERMISSION_BITS["attach_files"]:
+            return MISSING_PERMISSIONS
         invalid = validate_message({**body, "attachments": body.get("attachments") or ctx.record.files})
+        invalid = invalid or validate_attachment_urls(body, ctx.record.files)
         if invalid:
             return 400, invalid
         nonce = body.get("nonce")
@@ -383,7 +425,7 @@ class RestApi:
             existing = ctx.fake.nonce_lookup(channel.id, nonce)
             if existing is not None:
                 return 200, existing.payload()
-        message = ctx.fake.create_message(channel, body, files=ctx.record.files)
+        message = ctx.fake.create_message(channel, body, files=ctx.record.files, uploads=ctx.record.uploads)
         return 200, message.payload()
 
     def _own_message(self, ctx: Ctx, needed: int) -> tuple[FakeMessage | None, Result | None]:
@@ -405,7 +447,11 @@ class RestApi:
             return problem  # type: ignore[return-value]
         if message.author.id != ctx.fake.bot_user.id:
             return error(403, 50005, "Cannot edit a message authored by another user")
-        return ctx.fake.edit_message(message, ctx.body)
+        kept = [a["filename"] for a in message.attachments if _kept(a, ctx.body)]
+        invalid = validate_attachment_urls(ctx.body, kept + ctx.record.files)
+        if invalid:
+            return 400, invalid
+        return ctx.fake.edit_message(message, ctx.body, uploads=ctx.record.uploads)
 
     async def delete_message(self, ctx: Ctx) -> Result:
         message, problem = self._own_message(ctx, 0)
@@ -442,10 +488,10 @@ class RestApi:
         data = dict(ctx.body.get("data") or {})
         message: FakeMessage | None = None
         if kind == 4:
-            invalid = validate_message(data)
+            invalid = validate_message(data) or validate_attachment_urls(data, ctx.record.files)
             if invalid:
                 return 400, invalid
-            message = fake.interaction_message(handle, data, files=ctx.record.files)
+            message = fake.interaction_message(handle, data, files=ctx.record.files, uploads=ctx.record.uploads)
             handle.original_message_id = message.id
         elif kind == 5:
             loading = {"content": "", "flags": LOADING_FLAG | (int(data.get("flags") or 0) & EPHEMERAL_FLAG)}
@@ -503,6 +549,7 @@ class RestApi:
         invalid = validate_message(
             {**ctx.body, "attachments": ctx.body.get("attachments") or ctx.record.files}
         )
+        invalid = invalid or validate_attachment_urls(ctx.body, ctx.record.files)
         if invalid:
             return 400, invalid
         original = handle.original
@@ -514,12 +561,12 @@ class RestApi:
         ):
             # Discord turns the first follow-up after a "thinking" defer into the deferred message itself.
             keep = original.flags & EPHEMERAL_FLAG
-            status, result = fake.edit_message(original, {**ctx.body, "flags": keep})
+            status, result = fake.edit_message(original, {**ctx.body, "flags": keep}, uploads=ctx.record.uploads)
             if status != 200:
                 return status, result
             message = original
         else:
-            message = fake.interaction_message(handle, ctx.body, files=ctx.record.files)
+            message = fake.interaction_message(handle, ctx.body, files=ctx.record.files, uploads=ctx.record.uploads)
         handle.followup_ids.append(message.id)
         await handle.notify()
         wait = ctx.record.query.get("wait", "false").lower() in ("1", "true")
@@ -550,7 +597,11 @@ class RestApi:
             return UNKNOWN_MESSAGE
         changes = dict(ctx.body)
         changes["flags"] = message.flags & ~LOADING_FLAG
-        status, result = ctx.fake.edit_message(message, changes)
+        kept = [a["filename"] for a in message.attachments if _kept(a, changes)]
+        invalid = validate_attachment_urls(changes, kept + ctx.record.files)
+        if invalid:
+            return 400, invalid
+        status, result = ctx.fake.edit_message(message, changes, uploads=ctx.record.uploads)
         await handle.notify()
         return status, result
 
@@ -563,6 +614,34 @@ class RestApi:
         ctx.fake.delete_message(message)
         await handle.notify()
         return 204, None
+
+
+def _kept(attachment: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether an edit keeps an existing attachment: all are kept unless ``attachments`` is given, then
+    those it lists by id."""
+    if "attachments" not in changes:
+        return True
+    return any(str(a.get("id")) == attachment["id"] for a in changes.get("attachments") or [])
+
+
+def validate_attachment_urls(payload: dict[str, Any], files: list[str]) -> dict[str, Any] | None:
+    """Discord's 400 for an embed whose image or thumbnail says ``attachment://NAME`` when no file of
+    that name comes with the message (Discord would show a broken image; the fake refuses it loudly)."""
+    errors: dict[str, Any] = {}
+    for index, embed in enumerate(payload.get("embeds") or []):
+        for slot in ("image", "thumbnail"):
+            url = str((embed.get(slot) or {}).get("url") or "")
+            if url.startswith("attachment://") and url.removeprefix("attachment://") not in files:
+                errors.setdefault(str(index), {})[slot] = {
+                    "url": {
+                        "_errors": [
+                            {"code": "EMBED_ATTACHMENT_UNKNOWN", "message": f"No uploaded file named {url}"}
+                        ]
+                    }
+                }
+    if not errors:
+        return None
+    return {"message": "Invalid Form Body", "code": 50035, "errors": {"embeds": errors}}
 
 
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")

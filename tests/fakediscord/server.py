@@ -105,6 +105,26 @@ class FaultInjector:
         return None
 
 
+def resolve_attachment_urls(embeds: list[dict[str, Any]], attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What Discord stores for an embed image or thumbnail of ``attachment://NAME``: the attachment's
+    URL (and size), as the message payload shows it. The REST handlers refuse unknown names before."""
+    by_name = {a["filename"]: a for a in attachments}
+    out = []
+    for embed in embeds:
+        embed = dict(embed)
+        for slot in ("image", "thumbnail"):
+            url = str((embed.get(slot) or {}).get("url") or "")
+            found = by_name.get(url.removeprefix("attachment://")) if url.startswith("attachment://") else None
+            if found is not None:
+                embed[slot] = {
+                    "url": found["url"],
+                    "proxy_url": found["proxy_url"],
+                    **{k: found[k] for k in ("width", "height") if k in found},
+                }
+        out.append(embed)
+    return out
+
+
 def _id_of(obj: Any) -> int:
     return obj if isinstance(obj, int) else int(obj.id)
 
@@ -400,20 +420,23 @@ class FakeDiscord:
         body: dict[str, Any],
         *,
         files: list[str],
+        uploads: dict[str, bytes] | None = None,
         author: FakeUser | None = None,
         webhook_id: int | None = None,
         message_type: int = 0,
         flags: int = 0,
     ) -> FakeMessage:
+        attachments = self._attachments(files, uploads or {})
         message = FakeMessage(
             id=self.ids.next(),
             channel_id=channel.id,
             author=author or self.bot_user,
             content=str(body.get("content") or ""),
             guild_id=channel.guild_id,
-            embeds=list(body.get("embeds") or []),
+            embeds=resolve_attachment_urls(list(body.get("embeds") or []), attachments),
             components=list(body.get("components") or []),
-            attachments=self._attachments(files),
+            attachments=attachments,
+            uploads={name: data for name, data in (uploads or {}).items() if name in files},
             allowed_mentions=body.get("allowed_mentions"),
             nonce=body.get("nonce"),
             flags=flags | (int(body.get("flags") or 0) & (1 << 2 | 1 << 12)),
@@ -429,29 +452,51 @@ class FakeDiscord:
             self.gateway.dispatch("MESSAGE_CREATE", message.payload(), intent=intent)
         return message
 
-    def _attachments(self, files: list[str]) -> list[dict[str, Any]]:
+    def _attachments(self, files: list[str], uploads: dict[str, bytes]) -> list[dict[str, Any]]:
+        """Attachment objects as Discord returns them: size and type from the uploaded bytes (a PNG's
+        width and height from its header)."""
         out = []
         for name in files:
             aid = self.ids.next()
             url = f"{self.base_url}/attachments/{aid}/{name}"
-            out.append({"id": str(aid), "filename": name, "size": 0, "url": url, "proxy_url": url})
+            data = uploads.get(name, b"")
+            item: dict[str, Any] = {"id": str(aid), "filename": name, "size": len(data), "url": url, "proxy_url": url}
+            if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+                item.update(
+                    content_type="image/png",
+                    width=int.from_bytes(data[16:20], "big"),
+                    height=int.from_bytes(data[20:24], "big"),
+                )
+            out.append(item)
         return out
 
-    def edit_message(self, message: FakeMessage, changes: dict[str, Any]) -> Result:
-        """Apply a PATCH body after validating the result (Discord validates the merged message)."""
+    def edit_message(
+        self, message: FakeMessage, changes: dict[str, Any], *, uploads: dict[str, bytes] | None = None
+    ) -> Result:
+        """Apply a PATCH body after validating the result (Discord validates the merged message). With
+        ``attachments``, only the existing attachments it lists (by id) stay, and new uploads are added."""
+        attachments = message.attachments
+        if "attachments" in changes:
+            listed = {str(a.get("id")) for a in changes.get("attachments") or []}
+            attachments = [a for a in message.attachments if a["id"] in listed]
+        new = [n for n in (uploads or {}) if n not in {a["filename"] for a in attachments}]
+        attachments = attachments + self._attachments(new, uploads or {})
         merged = {
             "content": changes.get("content", message.content),
             "embeds": changes.get("embeds", message.embeds),
             "components": changes.get("components", message.components),
-            "attachments": changes.get("attachments", message.attachments),
+            "attachments": attachments,
         }
         invalid = validate_message(merged)
         if invalid:
             return 400, invalid
         message.history.append(message.payload())
         message.content = str(merged["content"] or "")
-        message.embeds = list(merged["embeds"] or [])
+        message.embeds = resolve_attachment_urls(list(merged["embeds"] or []), attachments)
         message.components = list(merged["components"] or [])
+        message.attachments = attachments
+        names = {a["filename"] for a in attachments}
+        message.uploads = {n: d for n, d in {**message.uploads, **(uploads or {})}.items() if n in names}
         if "flags" in changes:
             message.flags = int(changes["flags"] or 0)
         if "allowed_mentions" in changes:
@@ -474,7 +519,12 @@ class FakeDiscord:
             self.gateway.dispatch("MESSAGE_DELETE", data, intent=intent)
 
     def interaction_message(
-        self, handle: InteractionHandle, data: dict[str, Any], *, files: list[str]
+        self,
+        handle: InteractionHandle,
+        data: dict[str, Any],
+        *,
+        files: list[str],
+        uploads: dict[str, bytes] | None = None,
     ) -> FakeMessage:
         """A response or follow-up: authored by the bot via the application webhook, maybe ephemeral."""
         flags = int(data.get("flags") or 0)
@@ -483,6 +533,7 @@ class FakeDiscord:
             self.channels[handle.channel_id],
             data,
             files=files,
+            uploads=uploads,
             webhook_id=self.application_id,
             message_type=kind,
             flags=flags & (EPHEMERAL_FLAG | 1 << 7),

@@ -169,6 +169,8 @@ class FakeMessage:
     embeds: list[dict[str, Any]] = field(default_factory=list)
     components: list[dict[str, Any]] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    #: The bytes of each attachment as uploaded, by file name.
+    uploads: dict[str, bytes] = field(default_factory=dict)
     allowed_mentions: dict[str, Any] | None = None
     nonce: str | int | None = None
     flags: int = 0
