@@ -13,7 +13,7 @@ import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -31,7 +31,10 @@ from bot.pipeline import Pipeline, PipelineOptions
 from bot.runtime import fetch_limits, parser_pool, poll_policy, warm_up
 from bot.scheduler import Scheduler
 from bot.web import WebServer, WebServerError
-from storage.store import SqliteStore
+from storage import open_store
+
+if TYPE_CHECKING:
+    from storage import AnyStore
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ class RoutedFetcher:
     """Feeds only guilds want are fetched behind the SSRF guard (every hop and every connect re-checked);
     the operator's own feeds are trusted and fetched as configured."""
 
-    def __init__(self, store: SqliteStore, trusted: Fetcher, guarded: Fetcher) -> None:
+    def __init__(self, store: AnyStore, trusted: Fetcher, guarded: Fetcher) -> None:
         self.store, self.trusted, self.guarded = store, trusted, guarded
 
     async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
@@ -63,7 +66,7 @@ class RoutedFetcher:
 
 
 class CasewatchBot(commands.AutoShardedBot):
-    store: SqliteStore
+    store: AnyStore
     parser: ParserPool
     fetcher: RoutedFetcher
     pipeline: Pipeline
@@ -92,7 +95,7 @@ class CasewatchBot(commands.AutoShardedBot):
         )
         self.scheduler: Scheduler | None = None
         self.web: WebServer | None = None  # the read-only web view, when CASEWATCH_WEB_PORT is set
-        self._web_store: SqliteStore | None = None
+        self._web_store: AnyStore | None = None
         self._services_open = False
 
     async def setup_hook(self) -> None:
@@ -111,7 +114,7 @@ class CasewatchBot(commands.AutoShardedBot):
 
     async def _open_services(self) -> None:
         s = self.settings
-        self.store = await SqliteStore.open(s.db_path, poll_interval_s=s.poll_interval_s)
+        self.store = await open_store(s)
         await warm_up(self.store)  # detection index, grouping caches (~0.2 s at 100k cases)
         self.parser = parser_pool(s)
         limits = fetch_limits(s)
@@ -128,7 +131,7 @@ class CasewatchBot(commands.AutoShardedBot):
         and never waits on the write lock); a port already taken stops the start in one line."""
         s = self.settings
         assert s.web_port is not None
-        self._web_store = await SqliteStore.open(s.db_path, read_only=True)
+        self._web_store = await open_store(s, read_only=True)
         self.web = WebServer(self._web_store, s.web_host, s.web_port, token=s.web_token, public_url=s.public_url)
         try:
             await self.web.start()

@@ -36,7 +36,7 @@ EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE (wh
 
 # Loggers of libraries that chatter at INFO ("Running job ...", "logging in using static token"): kept at
 # WARNING unless --log-level DEBUG asks for everything.
-QUIET_LIBRARIES = ("apscheduler", "discord", "aiosqlite", "asyncio", "aiohttp", "urllib3", "feedparser")
+QUIET_LIBRARIES = ("apscheduler", "discord", "aiosqlite", "asyncpg", "asyncio", "aiohttp", "urllib3", "feedparser")
 
 
 class CommandFailed(Exception):
@@ -135,7 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
     db_opt(p)
     p.add_argument("--json", action="store_true", help="JSON array (the evaluation format)")
 
+    case = sub.add_parser("case", help="one case: its timeline (as text, or as a PNG picture)")
+    case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
+    p = case_sub.add_parser(
+        "timeline",
+        help="a case's status changes and reports, oldest first; --png FILE writes its timeline picture",
+        epilog="FILE '-' writes the PNG to standard output",
+    )
+    db_opt(p)
+    p.add_argument("case_id", metavar="ID", help="the case's id (as `casewatch cases` lists it)")
+    p.add_argument("--png", type=Path, metavar="FILE", help="write the timeline picture (800x400 PNG) to FILE")
+
     p = sub.add_parser("reprocess", help="re-run detection, grouping and status over stored articles")
+    db_opt(p)
+
+    p = sub.add_parser(
+        "migrate",
+        help="create or upgrade the database schema and print its version",
+        epilog="the database is CASEWATCH_DATABASE_URL (PostgreSQL) when set, else --db / CASEWATCH_DB (SQLite); "
+        "running it again when the schema is current changes nothing",
+    )
     db_opt(p)
 
     p = sub.add_parser(
@@ -200,6 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             raise ConfigError(f"invalid option --db={args.db!r}: {exc}") from None
         settings = load_settings(db_path=db, log_level=level)
+        if db is not None and settings.database_url:
+            raise ConfigError(
+                f"--db {args.db} names an SQLite file, but CASEWATCH_DATABASE_URL selects PostgreSQL; "
+                "unset CASEWATCH_DATABASE_URL to use the file"
+            )
     except ConfigError as exc:
         return _say(str(exc), EXIT_USAGE)
     configure_logging(settings.log_level)
@@ -237,12 +261,22 @@ def handle_error(exc: BaseException, settings: Settings) -> int:
         return _say(str(exc), EXIT_USAGE)
     if isinstance(exc, sqlite3.Error):  # damage found in the middle of a command
         return _say(describe_error(exc, settings.db_path), EXIT_USAGE)
+    if settings.database_url and _is_pg_error(exc):  # the PostgreSQL server failed in the middle of a command
+        from storage.postgres.database import describe_pg_error
+
+        return _say(describe_pg_error(exc, settings.database_url), EXIT_USAGE)
     if isinstance(exc, MemoryError):
         return _say("out of memory", EXIT_FAILED)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
         where = f": {exc.filename}" if exc.filename else ""
         return _say(f"{exc.strerror}{where}", EXIT_FAILED)
     raise exc  # a bug: keep the traceback
+
+
+def _is_pg_error(exc: BaseException) -> bool:
+    from storage.postgres.database import is_pg_error
+
+    return is_pg_error(exc) or isinstance(exc, ConnectionError)
 
 
 def _say(message: str, code: int) -> int:
@@ -259,6 +293,13 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):  # stdout is not a real file (captured in tests)
         pass
+
+
+def check_store_location(settings: Settings, *, must_exist: bool) -> None:
+    """:func:`check_db_location` for the SQLite file; nothing to check on disk for a PostgreSQL URL (the
+    server answers when the store is opened)."""
+    if not settings.database_url:
+        check_db_location(settings.db_path, must_exist=must_exist)
 
 
 def check_db_location(path: Path, *, must_exist: bool) -> None:
@@ -293,8 +334,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await commands.dump(settings, "articles", as_json=args.json, relevant_only=args.relevant)
         case "cases":
             return await commands.dump(settings, "cases", as_json=args.json, relevant_only=False)
+        case "case":
+            return await commands.case_timeline(settings, args.case_id, png=args.png)
         case "reprocess":
             return await commands.reprocess(settings)
+        case "migrate":
+            return await commands.migrate(settings)
         case "web":
             return await commands.web(settings, host=args.host, port=args.port)
         case "sync":
@@ -332,7 +377,7 @@ async def cmd_ingest(settings: Settings, sources: Sequence[str], *, quiet: bool,
     from bot.runtime import Runtime
 
     items = expand_sources(sources)
-    check_db_location(settings.db_path, must_exist=False)
+    check_store_location(settings, must_exist=False)
     started = time.monotonic()
     results: list[FeedPollResult] = []
     async with Runtime.open(settings, alert_on_first_poll=False) as rt:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bot.cli import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_SOURCES_FAILED,
+    EXIT_USAGE,
     CommandFailed,
     UsageError,
     check_db_location,
+    check_store_location,
     expand_sources,
     shorten,
     sources_status,
@@ -59,7 +64,7 @@ async def run_console(settings: Settings, *, once: bool) -> int:
     """Console mode: poll on schedule and print what would be posted, until interrupted."""
     from bot.scheduler import Scheduler
 
-    check_db_location(settings.db_path, must_exist=False)
+    check_store_location(settings, must_exist=False)
     async with Runtime.open(settings, console=True) as rt:
         await _seed_default_sources(rt)
         if once:
@@ -216,7 +221,8 @@ async def run_demo(settings: Settings) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="casewatch-demo-") as tmp:
             db_path = settings.db_path if settings.db_path != Path("casewatch.db") else Path(tmp) / "demo.db"
-            settings = replace(settings, db_path=db_path, min_interval_s=30)
+            # Always a throwaway SQLite file: the demo never writes to a configured PostgreSQL database.
+            settings = replace(settings, db_path=db_path, database_url=None, min_interval_s=30)
             async with (
                 DemoFeedServer() as server,
                 Runtime.open(settings, console=True, alert_on_first_poll=True) as rt,
@@ -251,7 +257,7 @@ async def run_demo(settings: Settings) -> int:
 
 
 async def feeds(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.store import SqliteStore
+    from storage import open_store
 
     action = args.feeds_command
     if action == "test":
@@ -262,9 +268,9 @@ async def feeds(settings: Settings, args: argparse.Namespace) -> int:
         url = canonical_url(args.url)
         if url is None:
             raise UsageError(f"not an http(s) URL: {args.url}")
-        check_db_location(path, must_exist=False)
+        check_store_location(settings, must_exist=False)
         url, found, note = await _feed_to_add(settings, url, args.pick)
-        async with await SqliteStore.open(path, poll_interval_s=settings.poll_interval_s) as store:
+        async with await open_store(settings) as store:
             feed, created = await store.feeds.add(url)
         for line in found:
             print(line)
@@ -273,26 +279,26 @@ async def feeds(settings: Settings, args: argparse.Namespace) -> int:
             print(note)
     elif action == "remove":
         url = canonical_url(args.url) or args.url
-        check_db_location(path, must_exist=True)
-        async with await SqliteStore.open(path) as store:
+        check_store_location(settings, must_exist=True)
+        async with await open_store(settings) as store:
             removed = await store.feeds.remove(url)
         if not removed:
             raise UsageError(f"no such feed: {args.url}")
         print(f"removed: {url}")
     elif action == "import":
         urls = _import_list(args.file)
-        check_db_location(path, must_exist=False)
+        check_store_location(settings, must_exist=False)
         added = 0
-        async with await SqliteStore.open(path, poll_interval_s=settings.poll_interval_s) as store:
+        async with await open_store(settings) as store:
             for url in urls:
                 added += (await store.feeds.add(url))[1]
         print(f"imported {len(urls)} feeds ({added} new)")
     elif action == "list":
-        check_db_location(path, must_exist=False)
-        if not path.exists():  # reading creates nothing
+        check_store_location(settings, must_exist=False)
+        if not settings.database_url and not path.exists():  # reading creates nothing
             rows: list[Feed] = []
         else:
-            async with await SqliteStore.open(path, read_only=True) as store:
+            async with await open_store(settings, read_only=True) as store:
                 rows = await store.feeds.list()
         if args.json:
             print(json.dumps([_feed_json(f) for f in rows], indent=1))
@@ -300,7 +306,7 @@ async def feeds(settings: Settings, args: argparse.Namespace) -> int:
             for f in rows:
                 print(f"{f.id:>4}  {f.url}  [{_feed_state(f)}] items={f.item_count}")
             if not rows:
-                where = "" if path.exists() else f" (no database at {path} yet)"
+                where = "" if settings.database_url or path.exists() else f" (no database at {path} yet)"
                 print(f"no feeds{where}: casewatch feeds add URL, or casewatch feeds import FILE")
     return EXIT_OK
 
@@ -480,10 +486,10 @@ async def _test_one(settings: Settings, parser: ParserPool, target: str | Path) 
 
 
 async def dump(settings: Settings, what: str, *, as_json: bool, relevant_only: bool) -> int:
-    from storage.store import SqliteStore
+    from storage import open_store
 
-    check_db_location(settings.db_path, must_exist=True)
-    async with await SqliteStore.open(settings.db_path, read_only=True) as store:
+    check_store_location(settings, must_exist=True)
+    async with await open_store(settings, read_only=True) as store:
         rows = await (store.articles.dump() if what == "articles" else store.cases.dump())
     if what == "articles" and relevant_only:
         rows = [r for r in rows if r["relevant"]]
@@ -510,12 +516,82 @@ async def dump(settings: Settings, what: str, *, as_json: bool, relevant_only: b
     return EXIT_OK
 
 
+def check_output_file(path: Path) -> None:
+    """Refuse an output file that cannot be written, before the database is opened."""
+    if str(path) == "-":
+        return
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory; give a file name, e.g. {path / 'timeline.png'}")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path}: directory {parent} does not exist")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+async def case_timeline(settings: Settings, case_id: str, *, png: Path | None) -> int:
+    """``casewatch case timeline ID [--png FILE]``: the case's status changes and reports as text, or
+    its timeline picture (the PNG Discord gets) written to FILE."""
+    from bot.timeline_png import timeline_png
+    from storage import open_store
+
+    if png is not None:
+        check_output_file(png)
+    check_store_location(settings, must_exist=True)
+    async with await open_store(settings, read_only=True) as store:
+        case = await store.cases.resolve(case_id.strip())
+        if case is None:
+            raise UsageError(f"no case {case_id!r} in {settings.database} (`casewatch cases` lists them)")
+        events = await store.cases.events(case.id)
+        articles = await store.articles.for_case(case.id)
+    if png is None:
+        print(f"{case.id}  {case.title}")
+        rows = [(e.at, f"{e.at:%Y-%m-%d}  status  {e.to_status.value}") for e in events]
+        rows += [(a.published, f"{a.published:%Y-%m-%d}  report  {a.title}") for a in articles if a.published]
+        for _, line in sorted(rows, key=lambda r: r[0]):
+            print(line)
+        for a in articles:
+            if a.published is None:
+                print(f"{'undated':<10}  report  {a.title}")
+        return EXIT_OK
+    data = await asyncio.to_thread(timeline_png, case, events, articles)
+    if str(png) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    try:
+        await asyncio.to_thread(png.write_bytes, data)
+    except OSError as exc:
+        environment = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO)  # else the path is at fault
+        raise CommandFailed(
+            f"cannot write {png}: {exc.strerror or exc}", EXIT_FAILED if environment else EXIT_USAGE
+        ) from None
+    moved = f" (case {case_id} was merged into {case.id})" if case.id != case_id.strip() else ""
+    print(f"wrote {png}: the timeline of case {case.id}, {len(data)} bytes{moved}", file=sys.stderr)
+    return EXIT_OK
+
+
+async def migrate(settings: Settings) -> int:
+    """``casewatch migrate``: bring the configured database's schema to the newest version; print it."""
+    from storage import migrate_database
+
+    check_store_location(settings, must_exist=False)
+    before, after = await migrate_database(settings)
+    if before == after:
+        print(f"database {settings.database}: schema version {after} (up to date, nothing to do)")
+    elif before == 0:
+        print(f"database {settings.database}: schema version {after} (created)")
+    else:
+        print(f"database {settings.database}: schema version {after} (upgraded from {before})")
+    return EXIT_OK
+
+
 async def reprocess(settings: Settings) -> int:
     from bot.reprocess import reprocess_all
-    from storage.store import SqliteStore
+    from storage import open_store
 
-    check_db_location(settings.db_path, must_exist=True)
-    async with await SqliteStore.open(settings.db_path) as store:
+    check_store_location(settings, must_exist=True)
+    async with await open_store(settings) as store:
         stats = await reprocess_all(store)
     print(f"reprocessed {stats.articles} articles: {stats.relevant} relevant in {stats.cases} cases")
     return EXIT_OK
@@ -527,10 +603,10 @@ WEB_DEFAULT_PORT = 8080
 async def web(settings: Settings, *, host: str | None, port: int | None) -> int:
     """Serve the read-only web view over the database until interrupted (``casewatch web``)."""
     from bot.web import WebServer, WebServerError
-    from storage.store import SqliteStore
+    from storage import open_store
 
-    check_db_location(settings.db_path, must_exist=True)  # it only reads: never creates a database
-    async with await SqliteStore.open(settings.db_path, read_only=True) as store:
+    check_store_location(settings, must_exist=True)  # it only reads: never creates a database
+    async with await open_store(settings, read_only=True) as store:
         server = WebServer(
             store,
             host or settings.web_host,

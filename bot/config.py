@@ -23,6 +23,8 @@ class ConfigError(ValueError):
 class Settings:
     discord_token: str | None = field(default=None, repr=False)  # never printed
     db_path: Path = Path("casewatch.db")
+    # CASEWATCH_DATABASE_URL: a PostgreSQL database instead of the SQLite file (may hold a password).
+    database_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     feeds_file: Path | None = None
     poll_interval_s: int = 900
@@ -45,13 +47,19 @@ class Settings:
     web_token: str | None = field(default=None, repr=False)  # opens /feeds to non-local requests; never printed
     public_url: str | None = None  # where the web view is reachable from outside, e.g. https://cases.example.org
 
-    def __repr__(self) -> str:  # keep the token out of any accidental log line
-        hidden = ("discord_token", "web_token")
+    def __repr__(self) -> str:  # keep the token (and a database password) out of any accidental log line
+        hidden = ("discord_token", "web_token", "database_url")
         shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if k not in hidden)
+        url = redact_url(self.database_url) if self.database_url else None
         return (
-            f"Settings({shown}, discord_token={'set' if self.discord_token else 'unset'}, "
+            f"Settings({shown}, database_url={url!r}, discord_token={'set' if self.discord_token else 'unset'}, "
             f"web_token={'set' if self.web_token else 'unset'})"
         )
+
+    @property
+    def database(self) -> str:
+        """Where the data lives, for messages: the PostgreSQL URL without its password, or the file."""
+        return redact_url(self.database_url) if self.database_url else str(self.db_path)
 
 
 def _int(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
@@ -178,6 +186,48 @@ def _public_url(raw: str) -> str | None:
     return text.rstrip("/")
 
 
+def redact_url(url: str) -> str:
+    """A database URL with its password replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:
+        return "<unparsable URL>"
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+_DATABASE_URL_HINT = "must be a PostgreSQL URL such as postgresql://casewatch@db.example.org:5432/casewatch"
+
+
+def database_url(raw: str) -> str | None:
+    """``CASEWATCH_DATABASE_URL``: ``postgresql://[user[:password]@]host[:port]/database[?options]``;
+    empty keeps the SQLite file."""
+    from urllib.parse import urlsplit
+
+    text = raw.strip()
+    if not text:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError(_DATABASE_URL_HINT)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise ValueError(f"{_DATABASE_URL_HINT} ({exc})") from None
+    if parts.scheme.lower() not in ("postgresql", "postgres"):
+        shown = f"{parts.scheme}://" if parts.scheme else "no scheme"
+        raise ValueError(f"{_DATABASE_URL_HINT}; got {shown} (unset it to use the SQLite file CASEWATCH_DB)")
+    if not parts.path.strip("/") and "dbname=" not in parts.query:
+        raise ValueError(f"{_DATABASE_URL_HINT}: it names no database")
+    if not parts.hostname and "host=" not in parts.query:
+        raise ValueError(f"{_DATABASE_URL_HINT}: it names no host")
+    return text
+
+
 def db_path(raw: str | Path) -> Path:
     """A database file path (``--db`` or ``CASEWATCH_DB``): not empty, not a directory."""
     text = str(raw).strip()
@@ -202,6 +252,7 @@ def _existing_file(raw: str) -> Path | None:
 _FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DISCORD_TOKEN": ("discord_token", _token),
     "CASEWATCH_DB": ("db_path", lambda raw: db_path(raw)),
+    "CASEWATCH_DATABASE_URL": ("database_url", database_url),
     "CASEWATCH_LOG_LEVEL": ("log_level", _level),
     "CASEWATCH_FEEDS_FILE": ("feeds_file", _existing_file),
     "CASEWATCH_POLL_INTERVAL": ("poll_interval_s", _int(60, 7 * 86400, "seconds")),
@@ -263,7 +314,7 @@ def load_settings(
         try:
             values[attr] = parse(raw)
         except ValueError as exc:
-            shown = "<hidden>" if name in _SECRETS else repr(raw)
+            shown = "<hidden>" if name in _SECRETS else repr(redact_url(raw) if name == "CASEWATCH_DATABASE_URL" else raw)
             problems.append(f"{name}={shown}: {exc}")
     values.update({k: v for k, v in overrides.items() if v is not None})
     min_s = values.get("min_interval_s", Settings.min_interval_s)

@@ -1,6 +1,7 @@
 """The interfaces the core depends on, so storage and I/O can be swapped (PostgreSQL, fakes) freely.
 
-``storage.store.SqliteStore`` implements :class:`Store`; a PostgreSQL store would implement the same.
+``storage.store.SqliteStore`` and ``storage.postgres.store.PostgresStore`` implement :class:`Store` (and
+:class:`ReadStore`); ``storage.open_store`` picks one, and mypy checks both against these protocols.
 Repository writes are only valid inside ``Store.transaction()``, which makes them one unit of work.
 """
 

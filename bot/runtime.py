@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cases.tracker import warm
 from bot.config import Settings
@@ -16,7 +17,10 @@ from bot.feeds.parser import ParserPool
 from bot.models import Feed, FeedPollResult
 from bot.pipeline import Pipeline, PipelineOptions
 from bot.polling import PollPolicy
-from storage.store import SqliteStore
+from storage import open_store
+
+if TYPE_CHECKING:
+    from storage import AnyStore
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -46,7 +50,7 @@ def parser_pool(settings: Settings) -> ParserPool:
 @dataclass
 class Runtime:
     settings: Settings
-    store: SqliteStore
+    store: AnyStore
     parser: ParserPool
     fetcher: Fetcher
     pipeline: Pipeline
@@ -56,7 +60,7 @@ class Runtime:
     async def open(
         cls, settings: Settings, *, alert_on_first_poll: bool | None = None, console: bool = False
     ) -> AsyncIterator[Runtime]:
-        store = await SqliteStore.open(settings.db_path, poll_interval_s=settings.poll_interval_s)
+        store = await open_store(settings)
         await warm_up(store)
         parser = parser_pool(settings)
         fetcher = Fetcher(fetch_limits(settings))
@@ -92,7 +96,7 @@ class Runtime:
         return await self.pipeline.ingest_body(feed, body, base_url=None)
 
 
-async def warm_up(store: SqliteStore) -> None:
+async def warm_up(store: AnyStore) -> None:
     """Start-up work that would otherwise land on the first articles: detection's index, the grouping
     caches of the busiest platforms. Caches only; every decision is the same without it."""
     prepare()

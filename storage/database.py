@@ -19,7 +19,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.errors import StorageError
+from storage.errors import DatabaseUnusable
 from storage.migrations import latest_version, migrate
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 # SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``) that say what is wrong with a file.
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 _PERM = 3
-
-
-class DatabaseUnusable(StorageError):
-    """The database file cannot be opened, created, read or written; the message says why in one line."""
 
 
 def describe_error(exc: BaseException, path: str | Path) -> str:
@@ -171,6 +167,23 @@ class Database:
         problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
         problems += [str(tuple(r)) for r in await self.fetchall("PRAGMA foreign_key_check")]
         return problems
+
+
+def sqlite_schema_version(path: str | Path) -> int:
+    """The schema version of the SQLite file at ``path`` without changing it: 0 for a missing or empty
+    file, or one SQLite cannot read (opening it for real then says why)."""
+    target = Path(path)
+    if not target.is_file() or target.stat().st_size == 0:
+        return 0
+    try:
+        conn = sqlite3.connect(f"{_file_uri(str(target))}?mode=ro", uri=True)
+        try:
+            row = conn.execute("PRAGMA user_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
 
 
 def _file_uri(path: str) -> str:

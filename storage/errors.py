@@ -11,3 +11,7 @@ class SchemaTooNew(StorageError):
 
 class NotFound(StorageError):
     """The row asked for does not exist (or belongs to someone else)."""
+
+
+class DatabaseUnusable(StorageError):
+    """The database cannot be opened, created, read or written; the message says why in one line."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from storage.database import Database
 from storage.repositories.articles import ArticleRepository
+from storage.repositories.cards import CardRepository
 from storage.repositories.cases import CaseRepository
 from storage.repositories.feeds import FeedRepository
 from storage.repositories.guilds import GuildRepository
@@ -23,6 +24,7 @@ class SqliteStore:
         self.cases = CaseRepository(db)
         self.outbox = OutboxRepository(db)
         self.guilds = GuildRepository(db)
+        self.cards = CardRepository(db)
 
     @classmethod
     async def open(
@@ -42,6 +44,11 @@ class SqliteStore:
         """A unit of work: repository writes inside it commit together or not at all."""
         async with self.db.transaction():
             yield
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for messages (the database file)."""
+        return self.db.path
 
     async def close(self) -> None:
         await self.db.close()

@@ -9,6 +9,9 @@ import pytest
 
 from storage.store import SqliteStore
 
+# any_store (SQLite and PostgreSQL), pg_url, pg_schema_url: the storage conformance fixtures.
+pytest_plugins = ["tests.storage_backends"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.clock import from_iso, to_iso
 from bot.delivery.digest import DigestItem, build_digest, digest_due
 from bot.models import DeliveryIntent, DeliveryKind, DigestMode, TargetKind
-from storage.store import SqliteStore
+
+if TYPE_CHECKING:
+    from storage import AnyStore
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +33,14 @@ def notice_intent(guild_id: int, dedupe_key: str) -> DeliveryIntent:
     )
 
 
-async def queue_notice(store: SqliteStore, guild_id: int, dedupe_key: str, text: str) -> bool:
+async def queue_notice(store: AnyStore, guild_id: int, dedupe_key: str, text: str) -> bool:
     """Queue one notice to a guild's admins; the same ``dedupe_key`` is only ever queued once."""
     async with store.transaction():
         added = await store.outbox.enqueue([notice_intent(guild_id, dedupe_key)], payload={"text": text})
     return bool(added)
 
 
-async def notify_disabled_feeds(store: SqliteStore) -> int:
+async def notify_disabled_feeds(store: AnyStore) -> int:
     """Tell the admins of every guild that added a feed when casewatch disabled it, once per disable."""
     queued = 0
     for feed, owners in await store.feeds.disabled_owned():
@@ -51,7 +54,7 @@ async def notify_disabled_feeds(store: SqliteStore) -> int:
     return queued
 
 
-async def compile_digests(store: SqliteStore, now: datetime) -> int:
+async def compile_digests(store: AnyStore, now: datetime) -> int:
     """Turn each guild's held deliveries into digest deliveries once its period is over; returns how many."""
     made = 0
     for guild_id, oldest in await store.outbox.held_guilds():

@@ -5,17 +5,23 @@ crash between Discord accepting a message and our ``mark_sent`` commit does not 
 errors back off; permanent ones (403, 404) fail the row, fail the target's other pending rows without
 asking Discord again, and tell the guild's admins (see :mod:`bot.delivery.policy`). Feed text only ever
 goes out with ``AllowedMentions.none()``; a new-case alert may ping exactly its configured role.
+
+Status changes carry the case's timeline picture (:mod:`bot.timeline_png`, cached per case version) as
+an uploaded file that an embed shows (``attachment://timeline-<id>.png``), where the bot may attach
+files; elsewhere, or if drawing fails, the update goes out without it. The nonce covers uploads too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -26,8 +32,10 @@ from bot.delivery.jobs import ADMINS, queue_notice
 from bot.delivery.policy import is_permanent, next_attempt, nonce_for, tell_admins
 from bot.delivery.ratelimit import TokenBucket
 from bot.models import Article, Case, CaseEvent, Delivery, DeliveryKind, TargetKind
-from storage.repositories.cards import CardRepository
-from storage.store import SqliteStore
+from bot.timeline_png import timeline_png
+
+if TYPE_CHECKING:
+    from storage import AnyStore
 
 # Discord allows 50 requests/s per bot; stay under it so the global limit is never hit (429s count
 # towards the IP ban threshold). Interaction responses are exempt and do not use this budget.
@@ -71,12 +79,36 @@ def to_embeds(spec: render.MessageSpec) -> list[discord.Embed]:
     return [discord.Embed.from_dict(e.to_dict()) for e in spec.embeds]
 
 
+def to_files(spec: render.MessageSpec) -> list[discord.File]:
+    """The message's uploads (sent as multipart; fresh objects each time, as a File is read once)."""
+    return [discord.File(io.BytesIO(f.data), filename=f.name) for f in spec.files]
+
+
+def can_attach(target: object) -> bool:
+    """Whether the bot may upload files to ``target`` (always in DMs)."""
+    if isinstance(target, discord.abc.GuildChannel):
+        return target.permissions_for(target.guild.me).attach_files
+    return True
+
+
+async def draw_timeline(case: Case, events: list[CaseEvent], articles: list[Article]) -> bytes | None:
+    """The case's timeline PNG (cached per version), drawn off the event loop; None if drawing failed
+    (a picture must never cost the message it decorates)."""
+    try:
+        return await asyncio.to_thread(timeline_png, case, events, articles)
+    except Exception:
+        log.warning("could not draw the timeline picture of case %s", case.id, exc_info=True)
+        return None
+
+
 async def send_spec(
     target: Sendable, spec: render.MessageSpec, *, nonce: str | None = None
 ) -> discord.Message:
     kwargs: dict[str, Any] = {"allowed_mentions": mentions_for(spec)}
     if spec.embeds:
         kwargs["embeds"] = to_embeds(spec)
+    if spec.files:
+        kwargs["files"] = to_files(spec)
     view = to_view(spec)
     if view is not None:
         kwargs["view"] = view
@@ -89,7 +121,7 @@ class DiscordPublisher:
     def __init__(
         self,
         client: discord.Client,
-        store: SqliteStore,
+        store: AnyStore,
         *,
         clock: Callable[[], datetime] = utcnow,
         batch: int = 100,
@@ -99,7 +131,7 @@ class DiscordPublisher:
         self.client = client
         self.public_url = public_url  # CASEWATCH_PUBLIC_URL: cards link to the case's web page
         self.store = store
-        self.cards = CardRepository(store.db)
+        self.cards = store.cards
         self.clock = clock
         self.batch = batch
         self.budget = TokenBucket(requests_per_s, burst=int(requests_per_s))
@@ -263,22 +295,20 @@ class DiscordPublisher:
         if case is None:
             raise PermanentFailure("the case no longer exists (reprocessed)", 410)
         article = await self.store.articles.get(d.article_id) if d.article_id else None
-        event = await self._event(case, d)
+        rows = await self.store.cases.event_rows(case.id)
+        event = next((e for i, e in rows if i == d.event_id), None) if d.event_id is not None else None
         target = await self._target(d, d.kind is not DeliveryKind.DEVELOPMENT)
         if d.kind is DeliveryKind.DEVELOPMENT:
             return (
                 await send_spec(target, render.development_message(case, article), nonce=await self._nonce(d))
             ).id
         sources = await self.store.articles.for_case(case.id)
+        png = None
+        if d.kind is DeliveryKind.STATUS_UPDATE and can_attach(target):
+            png = await draw_timeline(case, [e for _, e in rows], sources)
         if d.target_kind is TargetKind.USER:
-            return (await self._dm_update(target, d, case, sources, article, event)).id
-        return await self._channel_update(target, d, case, sources, article, event)
-
-    async def _event(self, case: Case, d: Delivery) -> CaseEvent | None:
-        rows = await self.store.cases.event_rows(case.id)
-        if d.event_id is not None:
-            return next((e for i, e in rows if i == d.event_id), None)
-        return None
+            return (await self._dm_update(target, d, case, sources, article, event, png)).id
+        return await self._channel_update(target, d, case, sources, article, event, png)
 
     async def _dm_update(
         self,
@@ -288,10 +318,13 @@ class DiscordPublisher:
         sources: list[Article],
         article: Article | None,
         event: CaseEvent | None,
+        png: bytes | None = None,
     ) -> discord.Message:
         card = render.case_card(case, sources, event, page_url=render.case_page_url(self.public_url, case.id))
         content = "**New case**" if d.kind is DeliveryKind.NEW_CASE else render.status_line(case, event)
-        return await send_spec(target, render.message(content, [card]), nonce=await self._nonce(d))
+        image, files = render.timeline_picture(case, png)
+        card = replace(card, image=image) if image else card
+        return await send_spec(target, render.message(content, [card], files=files), nonce=await self._nonce(d))
 
     async def _channel_update(
         self,
@@ -301,9 +334,12 @@ class DiscordPublisher:
         sources: list[Article],
         article: Article | None,
         event: CaseEvent | None,
+        png: bytes | None = None,
     ) -> int:
         """New case: post the card. Status change: edit the card, then post a short update (a ping-free
-        notification); without a card in this channel, post a fresh card carrying the status line."""
+        notification) with the timeline picture; without a card in this channel, post a fresh card
+        carrying the status line and the picture. A card edit drops the picture a card may have had
+        (it was of an older version: the update message below it has the current one)."""
         card_id = await self.cards.get(case.id, d.target_id)
         card = render.case_card(case, sources, event, page_url=render.case_page_url(self.public_url, case.id))
         if card_id is not None and d.kind is DeliveryKind.NEW_CASE:
@@ -314,20 +350,25 @@ class DiscordPublisher:
                     embeds=[discord.Embed.from_dict(card.to_dict())],
                     view=to_view(render.MessageSpec(buttons=(render.follow_button(case.id),))),
                     allowed_mentions=discord.AllowedMentions.none(),
+                    attachments=[],
                 )
                 await self.cards.touch(case.id, d.target_id)
             except discord.NotFound:
                 await self.cards.forget(case.id, d.target_id)
                 card_id = None
+        image, files = render.timeline_picture(case, png)
         if card_id is not None:
             jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{d.target_id}/{card_id}"
-            spec = render.status_update_message(case, event, article, jump)
+            spec = render.status_update_message(case, event, article, jump, image=image, files=files)
             return (await send_spec(target, spec, nonce=await self._nonce(d))).id
         if d.kind is DeliveryKind.NEW_CASE:
             spec = render.new_case_message(case, sources, d.ping_role_id)
         else:
             spec = render.message(
-                render.status_line(case, event), [card], buttons=(render.follow_button(case.id),)
+                render.status_line(case, event),
+                [replace(card, image=image) if image else card],
+                buttons=(render.follow_button(case.id),),
+                files=files,
             )
         sent = await send_spec(target, spec, nonce=await self._nonce(d))
         await self.cards.put(case.id, d.target_id, sent.id, guild_id=d.guild_id)

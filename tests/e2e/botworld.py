@@ -21,6 +21,7 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.client import running_bot
 from tests.fakediscord.state import FakeChannel, FakeGuild, FakeMember
 from tests.feedxml import START, SUMMONS, WITHDRAWN, item, rss  # noqa: F401 (re-exported for other tests)
+from tests.storage_backends import fresh_schema
 
 FOLLOWUP = item(
     "s3",
@@ -88,14 +89,25 @@ def bot_settings(tmp_path: Path, fake: FakeDiscord, **extra: Any) -> Settings:
 
 
 @pytest.fixture(name="world")
-async def world_fixture(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[World]:
-    fake = fake_discord
+async def world_fixture(
+    fake_discord: FakeDiscord, tmp_path: Path, world_backend: str, request: pytest.FixtureRequest
+) -> AsyncIterator[World]:
+    """The bot over SQLite, or over PostgreSQL (a fresh schema) where a module sets ``world_backend``."""
+    if world_backend == "postgres":
+        async with fresh_schema(request.getfixturevalue("pg_url")) as url:
+            async for world in _world(fake_discord, bot_settings(tmp_path, fake_discord, database_url=url)):
+                yield world
+        return
+    async for world in _world(fake_discord, bot_settings(tmp_path, fake_discord)):
+        yield world
+
+
+async def _world(fake: FakeDiscord, settings: Settings) -> AsyncIterator[World]:
     guild = fake.add_guild("Newsroom")
     alerts = fake.add_text_channel(guild, "alerts")
     general = fake.add_text_channel(guild, "general")
     admin = fake.add_member(guild, "mod", permissions=["manage_guild"])
     member = fake.add_member(guild, "reader")
-    settings = bot_settings(tmp_path, fake)
     bot = CasewatchBot(settings, run_jobs=False, guild_ready_timeout=0.05)
     async with running_bot(bot, fake):
         await bot.tree.sync()

@@ -16,3 +16,9 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as fake:
         with discord_pointed_at(fake):
             yield fake
+
+
+@pytest.fixture
+def world_backend() -> str:
+    """The store behind ``world`` (tests/e2e/botworld.py): SQLite, unless a module overrides this."""
+    return "sqlite"

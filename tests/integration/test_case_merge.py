@@ -1,4 +1,4 @@
-"""Case merging through the real pipeline and SQLite: reports arriving newest first end in one case.
+"""Case merging through the real pipeline, on SQLite and PostgreSQL (``any_store``): reports arriving newest first end in one case.
 
 Three outlets report one made-up dispute (a state board subpoenas Reddit for an anonymous critic) in
 reverse order: the newest report opens a case, the oldest opens a second one (they share too little),
@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.feeds.normalize import content_hash
 from bot.models import Entry, Feed, ParsedFeed, Stage, TargetKind, is_closed
 from bot.pipeline import Pipeline
 from storage.store import SqliteStore
+from tests.storage_backends import execute, rows
+
+
+@pytest.fixture
+def store(any_store: SqliteStore) -> SqliteStore:
+    return any_store
+
 
 NOW = datetime(2024, 1, 1, 12, tzinfo=UTC)
 
@@ -71,11 +80,11 @@ async def _ingest(pipeline: Pipeline, feed: Feed, *entries: Entry) -> tuple[str,
 
 
 async def _case_of(store: SqliteStore, url: str) -> str:
-    row = await store.db.fetchone(
-        "SELECT d.case_id FROM detections d JOIN articles a ON a.id = d.article_id WHERE a.url = ?", (url,)
+    found = await rows(
+        store, "SELECT d.case_id FROM detections d JOIN articles a ON a.id = d.article_id WHERE a.url = ?", url
     )
-    assert row is not None and row[0] is not None
-    return str(row[0])
+    assert len(found) == 1 and found[0][0] is not None
+    return str(found[0][0])
 
 
 async def test_newest_first_reports_end_in_one_case_and_follows_move(store: SqliteStore) -> None:
@@ -98,14 +107,19 @@ async def test_newest_first_reports_end_in_one_case_and_follows_move(store: Sqli
     await store.guilds.follow(guild_id=1, target_kind=TargetKind.USER, target_id=42, case_id=newest_case)
     await store.guilds.follow(guild_id=1, target_kind=TargetKind.USER, target_id=42, case_id=oldest_case)
     async with store.transaction():
-        await store.db.conn.execute(
+        await execute(
+            store,
             "INSERT INTO case_cards (case_id, channel_id, guild_id, message_id, updated_at) VALUES (?, 5, 1, 99, ?)",
-            (newest_case, NOW.isoformat()),
+            newest_case,
+            NOW.isoformat(),
         )
-        await store.db.conn.execute(
+        await execute(
+            store,
             "INSERT INTO deliveries (kind, dedupe_key, case_id, target_kind, target_id, next_attempt_at, created_at) "
             "VALUES ('development', 'k1', ?, 'user', 7, ?, ?)",
-            (newest_case, NOW.isoformat(), NOW.isoformat()),
+            newest_case,
+            NOW.isoformat(),
+            NOW.isoformat(),
         )
 
     # Outlet 2: the middle report names both the board and the account: the two cases become one.
@@ -134,9 +148,9 @@ async def test_newest_first_reports_end_in_one_case_and_follows_move(store: Sqli
     # Follows moved (one follow per target), the card and the queued delivery point at the kept case.
     assert [s.case_id for s in await store.guilds.subscriptions_of(TargetKind.USER, 7)] == [kept]
     assert [s.case_id for s in await store.guilds.subscriptions_of(TargetKind.USER, 42)] == [kept]
-    cards = await store.db.fetchall("SELECT case_id, message_id FROM case_cards")
+    cards = await rows(store, "SELECT case_id, message_id FROM case_cards")
     assert [(r[0], r[1]) for r in cards] == [(kept, 99)]
-    deliveries = await store.db.fetchall("SELECT case_id FROM deliveries")
+    deliveries = await rows(store, "SELECT case_id FROM deliveries")
     assert [r[0] for r in deliveries] == [kept]
 
     # The unrelated case is untouched: same id, same single article.
@@ -204,8 +218,8 @@ async def test_merge_redirects_stay_flat_and_never_shadow_a_live_case(store: Sql
     for old in "abc":
         resolved = await store.cases.resolve(old)
         assert resolved is not None and resolved.id == "c"
-    rows = await store.db.fetchall("SELECT gone_id, kept_id FROM case_merges ORDER BY gone_id")
-    assert [(r[0], r[1]) for r in rows] == [("a", "c"), ("b", "c")]
+    merges = await rows(store, "SELECT gone_id, kept_id FROM case_merges ORDER BY gone_id")
+    assert [(r[0], r[1]) for r in merges] == [("a", "c"), ("b", "c")]
     assert await store.cases.resolve("nope") is None
 
     async with store.transaction():
@@ -215,7 +229,7 @@ async def test_merge_redirects_stay_flat_and_never_shadow_a_live_case(store: Sql
     async with store.transaction():
         await store.cases.delete_all()
     assert await store.cases.resolve("b") is None
-    assert await store.db.fetchall("SELECT * FROM case_merges") == []
+    assert await rows(store, "SELECT * FROM case_merges") == []
 
 
 async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore) -> None:
@@ -228,12 +242,13 @@ async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore)
     articles, observations = await store.cases.members(case_id)
     assert articles == await store.articles.for_case(case_id) and len(articles) >= 2
     # the stage-bearing reports by article id, as the separate observations read returned them
-    rows = await store.db.fetchall(
+    staged = await rows(
+        store,
         "SELECT a.id, d.stage FROM detections d JOIN articles a ON a.id = d.article_id "
         "WHERE d.case_id = ? AND d.stage IS NOT NULL ORDER BY a.id",
-        (case_id,),
+        case_id,
     )
-    assert [(o.article_id, o.stage.value) for o in observations] == [(r[0], r[1]) for r in rows] and observations
+    assert [(o.article_id, o.stage.value) for o in observations] == [(r[0], r[1]) for r in staged] and observations
     by_id = {a.id: a for a in articles}
     assert all((o.published, o.fetched_at, o.url) == (by_id[o.article_id].published, by_id[o.article_id].fetched_at,
                by_id[o.article_id].url) for o in observations)
@@ -241,7 +256,7 @@ async def test_members_read_equals_the_two_reads_it_replaces(store: SqliteStore)
     from storage.repositories.case_rows import headlines_from, headlines_read
 
     read = headlines_read(case_id)
-    headlines, light = headlines_from(await store.db.fetchall(read.sql, read.params))
+    headlines, light = headlines_from(await rows(store, read.sql, *read.params))
     assert light == observations
     assert [(h.title, h.url, h.published, h.summary) for h in headlines] == [
         (a.title, a.url, a.published, "") for a in articles

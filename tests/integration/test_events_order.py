@@ -1,11 +1,13 @@
 """Two reports of one new case in the same poll (issue 15 item 5): the case's events follow the reports'
 dates, not the feed's order, and the new-case alert and the case's first events agree -- no status update
-may contradict the card it follows. A real SQLite store; the feed lists the newer report first, as feeds do."""
+may contradict the card it follows. On SQLite and PostgreSQL; the feed lists the newer report first, as feeds do."""
 
 from __future__ import annotations
 
 import io
 from datetime import timedelta
+
+import pytest
 
 from bot.clock import utcnow
 from bot.delivery.console import drain_console
@@ -14,6 +16,11 @@ from bot.models import DeliveryKind, Stage, TargetKind
 from bot.pipeline import Pipeline, PipelineOptions
 from storage.store import SqliteStore
 from tests.feedxml import START, item, rss
+
+
+@pytest.fixture
+def store(any_store: SqliteStore) -> SqliteStore:
+    return any_store
 
 DEMAND = item(
     "d1",

@@ -16,6 +16,15 @@ from bot.detect.detector import detect
 from bot.models import Action, Article, ArticleText, Case, CaseEvent, Entry, Stage
 from storage.pipeline import Read, pipeline
 from storage.store import SqliteStore
+from tests.storage_backends import (
+    execute,
+    fresh_store,
+    is_postgres,
+    nulls_last,
+    open_again,
+    rows,
+    write_order,
+)
 
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
@@ -42,7 +51,8 @@ async def _save(store: SqliteStore, *cases: Case) -> None:
             await store.cases.save(case, platform_keys(case.platforms))
 
 
-async def test_a_write_by_another_connection_is_seen(store: SqliteStore, tmp_path: Path) -> None:
+async def test_a_write_by_another_connection_is_seen(any_store: SqliteStore) -> None:
+    store = any_store
     await _save(store, _case("a", 2), _case("b", 1))
     first = await store.cases.candidates(["reddit"])
     assert [c.id for c in first] == ["b", "a"]
@@ -50,7 +60,7 @@ async def test_a_write_by_another_connection_is_seen(store: SqliteStore, tmp_pat
     assert store.cases.decoded.hits == 2  # the second read reused both decoded cases
 
     # Another process (here: another connection to the same file) updates "a" and deletes "b".
-    async with await SqliteStore.open(tmp_path / "casewatch.db") as other:
+    async with await open_again(store) as other:
         await _save(other, _case("a", 0, summary="ruled", status=Stage.RULING, keywords=("^oregon", "judge")))
         async with other.transaction():
             await other.cases.merge_many("a", ["b"])
@@ -60,7 +70,8 @@ async def test_a_write_by_another_connection_is_seen(store: SqliteStore, tmp_pat
     assert fresh[0].summary == "ruled"
 
 
-async def test_a_rolled_back_change_is_not_served(store: SqliteStore) -> None:
+async def test_a_rolled_back_change_is_not_served(any_store: SqliteStore) -> None:
+    store = any_store
     await _save(store, _case("a", 1))
 
     class Undo(Exception):
@@ -142,18 +153,21 @@ async def _grouping_state(store: SqliteStore) -> list[object]:
         "SELECT id, case_id, from_status, to_status, at, article_id FROM case_events ORDER BY id",
         "SELECT gone_id, kept_id FROM case_merges ORDER BY gone_id",
     ):
-        out.append([tuple(r) for r in await store.db.fetchall(sql)])
+        out.append(await rows(store, sql))
     return out
 
 
-async def test_attach_and_save_with_events_equal_the_calls_they_batch(tmp_path: Path) -> None:
+async def test_attach_and_save_with_events_equal_the_calls_they_batch(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """Filing an article in one round trip stores and reads exactly what the separate calls did: events
-    read before the merge deleted the absorbed case's rows, members after the detection points at the case."""
+    read before the merge deleted the absorbed case's rows, members after the detection points at the case.
+    On both backends."""
     from bot.models import Detection
 
     results = []
     for batched in (False, True):
-        async with await SqliteStore.open(tmp_path / f"{batched}.db") as store:
+        async with fresh_store(backend, request, tmp_path, str(batched)) as store:
             feed, _ = await store.feeds.add("https://outlet.example.org/rss")
             await _save(store, _case("a", 5), _case("b", 4))
             async with store.transaction():
@@ -205,7 +219,8 @@ async def test_attach_and_save_with_events_equal_the_calls_they_batch(tmp_path: 
     assert state[4] == [("b", "a")] and [r[0] for r in state[0]] == ["a", "n"]
 
 
-async def test_replace_events_returns_the_stored_ids_in_order(store: SqliteStore) -> None:
+async def test_replace_events_returns_the_stored_ids_in_order(any_store: SqliteStore) -> None:
+    store = any_store
     from bot.models import CaseEvent
 
     await _save(store, _case("a", 3))
@@ -219,8 +234,8 @@ async def test_replace_events_returns_the_stored_ids_in_order(store: SqliteStore
     async with store.transaction():
         ids = await store.cases.replace_events("a", later)
     assert ids[0] == first_ids[0]  # unchanged rows keep their ids
-    rows = await store.db.fetchall("SELECT id, to_status FROM case_events WHERE case_id = 'a' ORDER BY at")
-    assert [(r[0], r[1]) for r in rows] == [(ids[0], "demand"), (ids[1], "ruling")]
+    stored = await rows(store, "SELECT id, to_status FROM case_events WHERE case_id = 'a' ORDER BY at")
+    assert [(r[0], r[1]) for r in stored] == [(ids[0], "demand"), (ids[1], "ruling")]
 
 
 _REPORTS = [
@@ -261,15 +276,17 @@ async def _track_all(store: SqliteStore, *, cold: bool) -> list[tuple[str, bool,
     return out
 
 
-async def test_warm_and_cold_caches_store_the_same(tmp_path: Path) -> None:
+async def test_warm_and_cold_caches_store_the_same(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     results = []
     for cold in (True, False):
-        async with await SqliteStore.open(tmp_path / f"{cold}.db") as store:
+        async with fresh_store(backend, request, tmp_path, str(cold)) as store:
             changes = await _track_all(store, cold=cold)
-            events = await store.db.fetchall(
-                "SELECT case_id, from_status, to_status, at, article_id, url FROM case_events ORDER BY id"
+            events = await rows(
+                store, "SELECT case_id, from_status, to_status, at, article_id, url FROM case_events ORDER BY id"
             )
-            results.append((changes, await store.cases.dump(), [tuple(r) for r in events]))
+            results.append((changes, await store.cases.dump(), events))
             if not cold:
                 assert store.cases.decoded.hits > 0
     assert results[0] == results[1]
@@ -278,14 +295,17 @@ async def test_warm_and_cold_caches_store_the_same(tmp_path: Path) -> None:
     assert sum(len(c["article_urls"]) for c in dump) == len(_REPORTS)
 
 
-async def test_one_platform_shortlist_keeps_the_walk_order(store: SqliteStore) -> None:
+async def test_one_platform_shortlist_keeps_the_walk_order(any_store: SqliteStore) -> None:
     """The single-platform statement returns what the per-key walk did: newest first, ties in index order
     (later rows first), undated cases last, and at most ``limit``."""
+    store = any_store
     same_day = [_case(f"t{i}", 3) for i in range(5)]
     await _save(store, _case("old", 9), *same_day, _case("new", 1), _case("undated", 0, updated_at=None))
     await _save(store, _case("t1", 3, title="re-saved: its platform row is now the latest of the tie"))
-    walk = await store.db.fetchall(
-        "SELECT case_id FROM case_platforms WHERE platform_key = 'reddit' ORDER BY updated_at DESC, rowid DESC LIMIT 5"
+    walk = await rows(
+        store,
+        "SELECT case_id FROM case_platforms WHERE platform_key = 'reddit' "
+        f"ORDER BY updated_at DESC{nulls_last(store)}, {write_order(store)} DESC LIMIT 5",
     )
     got = [c.id for c in await store.cases.candidates(["reddit"], limit=5)]
     assert got == [r[0] for r in walk]
@@ -294,12 +314,13 @@ async def test_one_platform_shortlist_keeps_the_walk_order(store: SqliteStore) -
     assert everything[-2:] == ["old", "undated"] and len(everything) == 8
 
 
-async def test_every_write_of_a_case_row_gets_a_new_version(store: SqliteStore) -> None:
+async def test_every_write_of_a_case_row_gets_a_new_version(any_store: SqliteStore) -> None:
     """The decoded-case cache trusts (id, version): any writer, even raw SQL, must change the version,
     and a write that is rolled back and redone must not get the version it had inside the transaction."""
+    store = any_store
 
     async def version() -> int:
-        row = await store.db.fetchone("SELECT version FROM cases WHERE id = 'a'")
+        [row] = await rows(store, "SELECT version FROM cases WHERE id = 'a'")
         return int(row[0])
 
     await _save(store, _case("a", 1))
@@ -307,7 +328,7 @@ async def test_every_write_of_a_case_row_gets_a_new_version(store: SqliteStore) 
     await _save(store, _case("a", 0, title="again"))
     seen.add(await version())
     async with store.transaction():
-        await store.db.conn.execute("UPDATE cases SET summary = 'raw' WHERE id = 'a'")
+        await execute(store, "UPDATE cases SET summary = 'raw' WHERE id = 'a'")
     seen.add(await version())
 
     class Undo(Exception):
@@ -323,7 +344,8 @@ async def test_every_write_of_a_case_row_gets_a_new_version(store: SqliteStore) 
     assert len(seen) == 5 and 0 not in seen
 
 
-async def test_cached_candidates_are_checked_by_version_not_reread(store: SqliteStore) -> None:
+async def test_cached_candidates_are_checked_by_version_not_reread(any_store: SqliteStore) -> None:
+    store = any_store
     await _save(store, *(_case(f"c{i}", i) for i in range(5)))
     first = await store.cases.candidates(["reddit"])
     misses = store.cases.decoded.misses
@@ -336,7 +358,8 @@ async def test_cached_candidates_are_checked_by_version_not_reread(store: Sqlite
     assert [c.title for c in third if c.id == "c3"] == ["changed"]
 
 
-async def test_start_up_warm_up_fills_the_caches_of_the_most_active_platforms(store: SqliteStore) -> None:
+async def test_start_up_warm_up_fills_the_caches_of_the_most_active_platforms(any_store: SqliteStore) -> None:
+    store = any_store
     from bot.cases.clustering import case_profile
     from bot.cases.tracker import warm
 
@@ -357,29 +380,35 @@ async def test_start_up_warm_up_fills_the_caches_of_the_most_active_platforms(st
 
 
 async def _platform_versions(store: SqliteStore) -> list[tuple[str, int, int]]:
-    rows = await store.db.fetchall(
-        "SELECT p.case_id, p.version, c.version FROM case_platforms p JOIN cases c ON c.id = p.case_id"
+    found = await rows(
+        store, "SELECT p.case_id, p.version, c.version FROM case_platforms p JOIN cases c ON c.id = p.case_id"
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in found]  # type: ignore[misc]
 
 
-async def test_platform_rows_always_carry_their_case_version(store: SqliteStore) -> None:
+async def test_platform_rows_always_carry_their_case_version(any_store: SqliteStore) -> None:
     """The shortlist trusts the version in the platform index (schema 0007) and its write order (0008):
     every kind of write keeps them right, including raw SQL and a rolled-back transaction."""
+    store = any_store
 
     async def assert_in_step(expected_rows: int) -> None:
-        rows = await _platform_versions(store)
-        assert len(rows) == expected_rows
-        assert all(mine == theirs and mine is not None for _, mine, theirs in rows), rows
-        # and the write order the walk sorts ties by (schema 0008) is the row's rowid
-        orders = await store.db.fetchall("SELECT rowid, seq FROM case_platforms")
-        assert all(r[0] == r[1] for r in orders) and len(orders) == expected_rows
+        found = await _platform_versions(store)
+        assert len(found) == expected_rows
+        assert all(mine == theirs and mine is not None for _, mine, theirs in found), found
+        # and the write order the walk sorts ties by (schema 0008) is the row's rowid (on PostgreSQL a
+        # unique identity value, so every row has one and no two tie)
+        if is_postgres(store):
+            orders = await rows(store, "SELECT seq, seq FROM case_platforms")
+            assert len({r[0] for r in orders}) == len(orders)
+        else:
+            orders = await rows(store, "SELECT rowid, seq FROM case_platforms")
+        assert all(r[0] == r[1] and r[0] is not None for r in orders) and len(orders) == expected_rows
 
     await _save(store, _case("a", 2, platforms=("Reddit", "Twitter")), _case("b", 1))
     await assert_in_step(3)
     before = {cid: v for cid, v, _ in await _platform_versions(store)}
     async with store.transaction():
-        await store.db.conn.execute("UPDATE cases SET summary = 'raw' WHERE id = 'a'")
+        await execute(store, "UPDATE cases SET summary = 'raw' WHERE id = 'a'")
     await assert_in_step(3)
     assert {cid: v for cid, v, _ in await _platform_versions(store)}["a"] != before["a"]
 
@@ -392,8 +421,8 @@ async def test_platform_rows_always_carry_their_case_version(store: SqliteStore)
             raise Undo
     await assert_in_step(3)
     async with store.transaction():  # another writer inserting platform rows without a version
-        await store.db.conn.execute(
-            "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES ('b', 'tumblr', '2024')"
+        await execute(
+            store, "INSERT INTO case_platforms (case_id, platform_key, updated_at) VALUES ('b', 'tumblr', '2024')"
         )
     await assert_in_step(4)
     async with store.transaction():
@@ -403,9 +432,10 @@ async def test_platform_rows_always_carry_their_case_version(store: SqliteStore)
     assert [c.id for c in await store.cases.candidates(["reddit", "tumblr"])] == ["a"]
 
 
-async def test_several_platforms_shortlist_is_the_newest_of_their_union(store: SqliteStore) -> None:
+async def test_several_platforms_shortlist_is_the_newest_of_their_union(any_store: SqliteStore) -> None:
     """Articles naming two or three platforms get the newest ``limit`` cases of any of them, each once;
     equal dates keep the first platform's (sorted keys) walk order, later-written rows first."""
+    store = any_store
     plans = {"reddit": ("Reddit",), "twitter": ("Twitter",), "both": ("Reddit", "X"), "meta": ("Meta",)}
     cases = [
         _case(f"{name}{i}", days, platforms=platforms)
@@ -414,10 +444,12 @@ async def test_several_platforms_shortlist_is_the_newest_of_their_union(store: S
     ]
     await _save(store, *cases)
     await _save(store, _case("twitter2", 5, title="re-saved"), _case("reddit3", 5, title="re-saved"))
-    rows = await store.db.fetchall("SELECT case_id, platform_key, updated_at, rowid FROM case_platforms")
+    platform_rows = await rows(
+        store, f"SELECT case_id, platform_key, updated_at, {write_order(store)} FROM case_platforms"
+    )
     keys = ["reddit", "twitter"]
     first: dict[str, tuple[str, int, int]] = {}
-    for case_id, key, updated, rowid in rows:
+    for case_id, key, updated, rowid in platform_rows:
         if key in keys:
             mark = (updated, -keys.index(key), rowid)
             first[case_id] = max(first.get(case_id, mark), mark)  # the first key's row among a case's

@@ -18,6 +18,7 @@ from storage.database import Database
 from storage.migrations import latest_version, load_migrations
 from storage.store import SqliteStore
 from tests.feedxml import SUMMONS, item, rss
+from tests.storage_backends import is_postgres, rows
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 # Shares the word "Twitter" with SUMMONS but is ordinary product news.
@@ -35,17 +36,32 @@ async def _fts_rowids(db: Database) -> set[int]:
     return {int(r[0]) for r in await db.fetchall("SELECT rowid FROM articles_fts")}
 
 
-async def _fts_healthy(db: Database) -> bool:
-    """FTS5's own integrity check (raises on a corrupt index) plus SQLite's."""
-    await db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
-    return await db.integrity_problems() == []
+async def _searchable(store: SqliteStore) -> set[int]:
+    """The ids of the articles the search index answers with: SQLite's articles_fts rows; on PostgreSQL
+    the articles with a search vector whose detection is relevant (the only ones search reads)."""
+    if is_postgres(store):
+        found = await rows(
+            store,
+            "SELECT a.id FROM articles a JOIN detections d ON d.article_id = a.id "
+            "WHERE d.relevant AND a.search IS NOT NULL",
+        )
+        return {int(r[0]) for r in found}
+    return await _fts_rowids(store.db)
+
+
+async def _fts_healthy(store: SqliteStore) -> bool:
+    """FTS5's own integrity check (raises on a corrupt index) plus SQLite's; PostgreSQL's own checks."""
+    if not is_postgres(store):
+        await store.db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    return await store.db.integrity_problems() == []
 
 
 def _entry(key: str, title: str, url: str | None = None) -> Entry:
     return Entry(key=key, url=url, title=title, summary="body text", published=T0, content_hash="h" + key)
 
 
-async def test_search_finds_relevant_articles_and_not_ordinary_news(store: SqliteStore, parser) -> None:
+async def test_search_finds_relevant_articles_and_not_ordinary_news(any_store: SqliteStore, parser) -> None:
+    store = any_store
     feed, _ = await store.feeds.add("https://news.example.org/feed")
     result = await pipeline_module.Pipeline(store, parser).ingest_body(feed, rss(SUMMONS, NOISE))
     assert (result.ok, result.new, result.relevant) == (True, 2, 1)
@@ -55,10 +71,11 @@ async def test_search_finds_relevant_articles_and_not_ordinary_news(store: Sqlit
     ]
     assert await store.articles.search("emoji keyboard") == []  # stored, but not indexed
     assert await store.articles.count() == 2
-    assert await _fts_healthy(store.db)
+    assert await _fts_healthy(store)
 
 
-async def test_index_follows_relevance_changes_and_deletes(store: SqliteStore) -> None:
+async def test_index_follows_relevance_changes_and_deletes(any_store: SqliteStore) -> None:
+    store = any_store
     """A reprocess can flip a verdict either way (upsert); removing a feed cascades its articles away."""
     feed, _ = await store.feeds.add("https://news.example.org/feed")
     irrelevant = Detection(relevant=False, score=0.1)
@@ -76,16 +93,16 @@ async def test_index_follows_relevance_changes_and_deletes(store: SqliteStore) -
     async with store.transaction():
         await store.articles.save_detection(a_id, relevant, None)  # irrelevant -> relevant
         await store.articles.save_detection(b, relevant, None)  # relevant -> relevant: still one row
-    assert await _fts_rowids(store.db) == {a_id, b}
+    assert await _searchable(store) == {a_id, b}
     async with store.transaction():
         await store.articles.save_detection(b, irrelevant, None)  # relevant -> irrelevant
-    assert await _fts_rowids(store.db) == {a_id}
+    assert await _searchable(store) == {a_id}
     assert [x.id for x in await store.articles.search("quarterly")] == [a_id]
-    assert await _fts_healthy(store.db)
+    assert await _fts_healthy(store)
 
     assert await store.feeds.remove("https://news.example.org/feed")
-    assert await _fts_rowids(store.db) == set()
-    assert await _fts_healthy(store.db)
+    assert await _searchable(store) == set()
+    assert await _fts_healthy(store)
 
 
 def _make_0002_database(path: Path) -> None:
@@ -126,17 +143,17 @@ async def test_upgrade_from_0002_keeps_only_relevant_articles_searchable(tmp_pat
     _make_0002_database(path)
     async with SqliteStore(await Database.open(path)) as store:
         assert (await store.db.fetchone("PRAGMA user_version"))[0] == latest_version() >= 3
-        assert await _fts_rowids(store.db) == {1}
+        assert await _searchable(store) == {1}
         assert [a.id for a in await store.articles.search("Meta")] == [1]
-        assert await _fts_healthy(store.db)
+        assert await _fts_healthy(store)
         # The new triggers work on the upgraded file: a new relevant article is indexed, a removed one is not.
         async with store.transaction():
             new_id = await store.articles.insert(1, _entry("k4", "Meta fined by regulator"), T0)
             await store.articles.save_detection(new_id, Detection(relevant=True, score=0.8), None)
             await store.articles.save_detection(1, Detection(relevant=False, score=0.1), None)
         assert [a.id for a in await store.articles.search("fined")] == [new_id]
-        assert await _fts_rowids(store.db) == {new_id}
-        assert await _fts_healthy(store.db)
+        assert await _searchable(store) == {new_id}
+        assert await _fts_healthy(store)
         old_triggers = {"articles_ai", "articles_ad", "articles_au"}
         names = {
             r[0] for r in await store.db.fetchall("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -146,7 +163,8 @@ async def test_upgrade_from_0002_keeps_only_relevant_articles_searchable(tmp_pat
         assert await _fts_rowids(again.db) == {new_id}
 
 
-async def test_concurrent_feeds_with_one_url_store_it_once(store: SqliteStore) -> None:
+async def test_concurrent_feeds_with_one_url_store_it_once(any_store: SqliteStore) -> None:
+    store = any_store
     """Cross-feed dedupe holds when two feeds carrying one story are ingested at the same time."""
     a, _ = await store.feeds.add("https://a.example.org/feed")
     b, _ = await store.feeds.add("https://b.example.org/feed")

@@ -1,4 +1,5 @@
-"""The whole pipeline against a real local HTTP server and a real SQLite file.
+"""The whole pipeline against a real local HTTP server and a real store: every test runs on SQLite and on
+PostgreSQL (``any_store``, tests/storage_backends.py).
 
 Feed XML here is written for these tests. Each test polls through fetch -> parse -> dedupe -> detect ->
 group -> status -> persist + outbox and checks what landed in the database.
@@ -36,6 +37,12 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def store(any_store: SqliteStore) -> SqliteStore:
+    """Both backends: this module only talks to the Store protocol."""
+    return any_store
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Storage against a real SQLite file: migrations, pragmas, repositories, FTS, transactions."""
+"""Storage: migrations and pragmas of the SQLite file; repositories, search and transactions on both
+backends (``any_store``: SQLite and PostgreSQL, see tests/storage_backends.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from storage.database import Database
 from storage.errors import SchemaTooNew
 from storage.migrations import latest_version
 from storage.store import SqliteStore
+from tests.storage_backends import integrity_error
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -71,7 +73,8 @@ async def test_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
         await Database.open(path)
 
 
-async def test_transaction_rolls_back_on_error(store: SqliteStore) -> None:
+async def test_transaction_rolls_back_on_error(any_store: SqliteStore) -> None:
+    store = any_store
     feed, _ = await store.feeds.add("https://example.org/a")
     with pytest.raises(RuntimeError):
         async with store.transaction():
@@ -80,11 +83,12 @@ async def test_transaction_rolls_back_on_error(store: SqliteStore) -> None:
     assert await store.articles.count() == 0
 
 
-async def test_article_unique_per_feed_and_key(store: SqliteStore) -> None:
+async def test_article_unique_per_feed_and_key(any_store: SqliteStore) -> None:
+    store = any_store
     feed, _ = await store.feeds.add("https://example.org/a")
     async with store.transaction():
         await store.articles.insert(feed.id, _entry("k1", "https://example.org/1"), T0)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_error(store)):
         async with store.transaction():
             await store.articles.insert(feed.id, _entry("k1"), T0)
     assert await store.articles.known_keys(feed.id, ["k1", "k2"]) == {"k1"}
@@ -93,7 +97,8 @@ async def test_article_unique_per_feed_and_key(store: SqliteStore) -> None:
     }
 
 
-async def test_feed_ownership_by_guilds(store: SqliteStore) -> None:
+async def test_feed_ownership_by_guilds(any_store: SqliteStore) -> None:
+    store = any_store
     feed, created = await store.feeds.add("https://example.org/g", guild_id=1)
     assert created
     again, created = await store.feeds.add("https://example.org/g", guild_id=2)
@@ -108,7 +113,8 @@ async def test_feed_ownership_by_guilds(store: SqliteStore) -> None:
     assert await store.feeds.get_by_url("https://example.org/g") is None
 
 
-async def test_due_feeds_and_failure_recording(store: SqliteStore) -> None:
+async def test_due_feeds_and_failure_recording(any_store: SqliteStore) -> None:
+    store = any_store
     feed, _ = await store.feeds.add("https://example.org/due")
     now = datetime.now(UTC)
     assert [f.id for f in await store.feeds.due(now)] == [feed.id]
@@ -144,7 +150,8 @@ def _case(case_id: str = "c1", **kw: object) -> Case:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-async def test_cases_candidates_search_and_events(store: SqliteStore) -> None:
+async def test_cases_candidates_search_and_events(any_store: SqliteStore) -> None:
+    store = any_store
     async with store.transaction():
         await store.cases.save(_case("c1"), {"reddit"})
         await store.cases.save(
@@ -182,7 +189,8 @@ async def test_cases_candidates_search_and_events(store: SqliteStore) -> None:
     assert await store.cases.search("Studios: subpoena for user identities piracy xyzzy") == []
 
 
-async def test_outbox_is_idempotent_and_tracks_state(store: SqliteStore) -> None:
+async def test_outbox_is_idempotent_and_tracks_state(any_store: SqliteStore) -> None:
+    store = any_store
     async with store.transaction():
         await store.cases.save(_case("c1"), {"reddit"})
     intent = DeliveryIntent(
@@ -201,7 +209,8 @@ async def test_outbox_is_idempotent_and_tracks_state(store: SqliteStore) -> None
     assert (await store.outbox.counts()) == {"sent": 1, "held": 1}
 
 
-async def test_settings_and_subscriptions(store: SqliteStore) -> None:
+async def test_settings_and_subscriptions(any_store: SqliteStore) -> None:
+    store = any_store
     assert (await store.guilds.settings(1)).alert_channel_id is None
     await store.guilds.update_settings(1, alert_channel_id=10, platforms=["Reddit"], min_score=0.5)
     settings = await store.guilds.settings(1)
@@ -241,3 +250,21 @@ async def test_outbox_lookups_by_case_and_article_use_an_index(tmp_path: Path) -
         ):
             plan = " ".join(str(r[-1]) for r in await db.fetchall(f"EXPLAIN QUERY PLAN {sql}"))
             assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+
+
+async def test_a_nul_character_from_outside_is_stored_and_deduplicated(any_store: SqliteStore) -> None:
+    """Feed text is cleaned before storage, but keys, validators and errors come from outside; PostgreSQL
+    text cannot hold NUL, so that store keeps U+FFFD instead: both store the article once and find it again."""
+    store = any_store
+    feed, _ = await store.feeds.add("https://example.org/nul")
+    odd = Entry(key="k\x00", url="https://example.org/n\x00", title="t\x00", summary="s", published=T0, content_hash="h\x00")
+    async with store.transaction():
+        await store.articles.insert(feed.id, odd, T0)
+        await store.feeds.record_failure(
+            feed.id, now=T0, error="bad \x00 byte", next_due_at=T0 + timedelta(hours=1), disable_reason=None
+        )
+    assert await store.articles.known_keys(feed.id, ["k\x00", "other"]) == {"k\x00"}
+    assert await store.articles.known_hashes(feed.id, ["h\x00"]) == {"h\x00"}
+    assert await store.articles.known_urls(["https://example.org/n\x00"]) == {"https://example.org/n\x00"}
+    failed = await store.feeds.get(feed.id)
+    assert failed.consecutive_failures == 1 and (failed.last_error or "").startswith("bad ")
