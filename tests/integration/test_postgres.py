@@ -35,6 +35,7 @@ from bot.models import (
 from bot.pipeline import Pipeline, PipelineOptions
 from storage import migrate_database, open_store
 from storage.errors import DatabaseUnusable, SchemaTooNew
+from storage.migrations import latest_version as sqlite_latest
 from storage.postgres.database import latest_version, migrate_url
 from storage.postgres.search import tokens, tsquery_literal, tsvector_literal
 from storage.postgres.store import PostgresStore
@@ -76,7 +77,10 @@ async def test_migrates_an_empty_database_and_records_the_version(pg_schema_url:
         versions = await rows(store, "SELECT version, name FROM schema_version ORDER BY version")
         assert [v for v, _ in versions] == list(range(1, latest_version() + 1))
         assert versions[0][1] == "0001_initial.sql"
-        tables = {r[0] for r in await rows(store, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+        tables = {
+            r[0]
+            for r in await rows(store, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        }
         assert {
             "feeds", "feed_owners", "articles", "detections", "cases", "case_platforms", "case_events",
             "case_merges", "case_cards", "guild_settings", "subscriptions", "deliveries", "meta", "schema_version",
@@ -139,7 +143,9 @@ async def test_migration_files_are_numbered_and_packaged() -> None:
     schema = REPO / "storage" / "postgres" / "schema"
     names = sorted(p.name for p in schema.glob("*.sql"))
     assert names and names[0] == "0001_initial.sql"
-    assert [int(n[:4]) for n in names] == list(range(1, len(names) + 1)) == list(range(1, latest_version() + 1))
+    assert (
+        [int(n[:4]) for n in names] == list(range(1, len(names) + 1)) == list(range(1, latest_version() + 1))
+    )
     pyproject = (REPO / "pyproject.toml").read_text()
     assert '"postgres/schema/*.sql"' in pyproject
 
@@ -168,7 +174,9 @@ async def test_read_only_needs_a_casewatch_database_and_never_writes(pg_schema_u
 # --- one setting switches storage ---------------------------------------------------------------------------
 
 
-async def test_the_database_url_selects_postgresql_and_unset_keeps_sqlite(pg_schema_url: str, tmp_path: Path) -> None:
+async def test_the_database_url_selects_postgresql_and_unset_keeps_sqlite(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
     settings = Settings(db_path=tmp_path / "file.db")
     async with await open_store(settings) as store:
         assert isinstance(store, SqliteStore)
@@ -177,8 +185,11 @@ async def test_the_database_url_selects_postgresql_and_unset_keeps_sqlite(pg_sch
         await store.feeds.add("https://example.org/feed")
     async with await open_store(replace(settings, database_url=pg_schema_url), read_only=True) as store:
         assert isinstance(store, PostgresStore) and store.db.read_only
-    assert await migrate_database(replace(settings, database_url=pg_schema_url)) == (1, 1)
-    assert await migrate_database(Settings(db_path=tmp_path / "new.db")) == (0, 8)
+    assert await migrate_database(replace(settings, database_url=pg_schema_url)) == (
+        latest_version(),
+        latest_version(),
+    )
+    assert await migrate_database(Settings(db_path=tmp_path / "new.db")) == (0, sqlite_latest())
 
 
 @pytest.mark.parametrize(
@@ -196,7 +207,11 @@ def test_a_bad_url_is_one_config_line(value: str, problem: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings({"CASEWATCH_DATABASE_URL": value}, env_file=None)
     message = str(raised.value)
-    assert "\n" not in message and message.startswith("invalid setting CASEWATCH_DATABASE_URL=") and problem in message
+    assert (
+        "\n" not in message
+        and message.startswith("invalid setting CASEWATCH_DATABASE_URL=")
+        and problem in message
+    )
 
 
 def test_the_password_is_never_shown() -> None:
@@ -259,7 +274,9 @@ def test_a_refused_login_and_a_missing_database_are_one_line(pg_url: str) -> Non
 
 
 def test_db_option_and_database_url_together_are_refused(tmp_path: Path) -> None:
-    result = _cli(["--db", str(tmp_path / "x.db"), "cases"], {"CASEWATCH_DATABASE_URL": "postgresql://u@h/db"})
+    result = _cli(
+        ["--db", str(tmp_path / "x.db"), "cases"], {"CASEWATCH_DATABASE_URL": "postgresql://u@h/db"}
+    )
     assert result.returncode == 2 and "CASEWATCH_DATABASE_URL selects PostgreSQL" in _one_line(result)
 
 
@@ -273,7 +290,9 @@ def test_migrate_command_prints_the_version_and_is_idempotent(pg_schema_url: str
     listed = _cli(["feeds", "list", "--json"], env, cwd=tmp_path)
     assert listed.returncode == 0 and listed.stdout.strip() == "[]"
     sqlite = _cli(["--db", str(tmp_path / "c.db"), "migrate"], {"CASEWATCH_LOG_LEVEL": "WARNING"})
-    assert sqlite.returncode == 0 and sqlite.stdout.strip().endswith("schema version 8 (created)")
+    assert sqlite.returncode == 0 and sqlite.stdout.strip().endswith(
+        f"schema version {sqlite_latest()} (created)"
+    )
     assert not (tmp_path / "casewatch.db").exists()
 
 
@@ -340,7 +359,10 @@ SEARCH_QUERIES = [
 
 @pytest.fixture
 async def both(tmp_path: Path, pg_schema_url: str) -> AsyncIterator[tuple[SqliteStore, PostgresStore]]:
-    async with await SqliteStore.open(tmp_path / "search.db") as sqlite, await PostgresStore.open(pg_schema_url) as pg:
+    async with (
+        await SqliteStore.open(tmp_path / "search.db") as sqlite,
+        await PostgresStore.open(pg_schema_url) as pg,
+    ):
         for store in (sqlite, pg):
             async with store.transaction():
                 for case in SEARCH_CASES:
@@ -432,10 +454,14 @@ class _NoParser:
 async def _run_pipeline(store: Any) -> dict[str, Any]:
     await store.guilds.update_settings(1, alert_channel_id=10)
     await store.guilds.follow(guild_id=1, target_kind=TargetKind.CHANNEL, target_id=11, platform_key="reddit")
-    pipeline = Pipeline(store, _NoParser(), options=PipelineOptions(alert_on_first_poll=True), clock=lambda: NOW)
+    pipeline = Pipeline(
+        store, _NoParser(), options=PipelineOptions(alert_on_first_poll=True), clock=lambda: NOW
+    )
     for i, entries in enumerate(PIPELINE_FEEDS):
         feed, _ = await store.feeds.add(f"https://outlet{i}.example.org/rss")
-        result = await pipeline.ingest_parsed(feed, ParsedFeed(title=f"Outlet {i}", link=None, entries=tuple(entries)))
+        result = await pipeline.ingest_parsed(
+            feed, ParsedFeed(title=f"Outlet {i}", link=None, entries=tuple(entries))
+        )
         assert result.ok
     deliveries = await rows(
         store,
@@ -447,7 +473,9 @@ async def _run_pipeline(store: Any) -> dict[str, Any]:
         "articles": [{k: v for k, v in a.items() if k != "fetched_at"} for a in await store.articles.dump()],
         "events": {c["id"]: await store.cases.event_rows(c["id"]) for c in await store.cases.dump()},
         "deliveries": deliveries,
-        "feeds": [(f.id, f.url, f.title, f.item_count, f.enabled) for f in await store.feeds.list()],  # due: jittered
+        "feeds": [
+            (f.id, f.url, f.title, f.item_count, f.enabled) for f in await store.feeds.list()
+        ],  # due: jittered
         "search": [c.id for c in await store.cases.search("reddit subpoena")],
     }
 
@@ -472,7 +500,9 @@ async def test_outbox_never_hands_out_an_uncommitted_row(any_store: Any) -> None
     never due, before or after (on SQLite ``due`` waits for the transaction, on PostgreSQL it reads the
     committed state); once committed it is due exactly once and, sent, never again."""
     store = any_store
-    intent = DeliveryIntent(DeliveryKind.NEW_CASE, TargetKind.CHANNEL, 42, "new:42:c1", case_id="c1", guild_id=7)
+    intent = DeliveryIntent(
+        DeliveryKind.NEW_CASE, TargetKind.CHANNEL, 42, "new:42:c1", case_id="c1", guild_id=7
+    )
     inside = asyncio.Event()
     release = asyncio.Event()
 
@@ -497,7 +527,9 @@ async def test_outbox_never_hands_out_an_uncommitted_row(any_store: Any) -> None
     assert await store.outbox.due(datetime.now(UTC) + timedelta(seconds=1)) == []
 
     async with store.transaction():
-        assert await store.outbox.enqueue([intent, replace(intent, target_id=43, dedupe_key="new:43:c1")]) == 2
+        assert (
+            await store.outbox.enqueue([intent, replace(intent, target_id=43, dedupe_key="new:43:c1")]) == 2
+        )
     due = await store.outbox.due(datetime.now(UTC) + timedelta(seconds=1), target_kinds=(TargetKind.CHANNEL,))
     assert [d.target_id for d in due] == [42, 43]
     assert await store.outbox.due(datetime.now(UTC), target_kinds=(TargetKind.USER,)) == []
@@ -530,7 +562,10 @@ async def test_two_stores_on_one_database_serialise_their_writes(pg_schema_url: 
         await one(b, "b")
         await ta
         assert order == ["a:start", "a:end", "b:start", "b:end"]
-        assert sorted(f.url for f in await b.feeds.list()) == ["https://a.example.org/feed", "https://b.example.org/feed"]
+        assert sorted(f.url for f in await b.feeds.list()) == [
+            "https://a.example.org/feed",
+            "https://b.example.org/feed",
+        ]
 
 
 async def test_fresh_schemas_are_isolated(pg_url: str) -> None:
@@ -562,9 +597,12 @@ def test_both_stores_offer_the_same_repository_methods() -> None:
         (cards.CardRepository, pg_repos.CardRepository),
     ]
     for sqlite_cls, pg_cls in pairs:
+
         def public(cls: type) -> dict[str, inspect.Signature]:
             return {
-                n: inspect.signature(f) for n, f in inspect.getmembers(cls, inspect.isfunction) if not n.startswith("_")
+                n: inspect.signature(f)
+                for n, f in inspect.getmembers(cls, inspect.isfunction)
+                if not n.startswith("_")
             }
 
         mine, theirs = public(pg_cls), public(sqlite_cls)
@@ -572,6 +610,7 @@ def test_both_stores_offer_the_same_repository_methods() -> None:
         for name, signature in theirs.items():
             got = [(p.name, p.kind, p.default) for p in mine[name].parameters.values()]
             assert got == [(p.name, p.kind, p.default) for p in signature.parameters.values()], name
+
     def members(cls: type) -> set[str]:
         return {n for n in vars(cls) if not n.startswith("_") or n in ("__aenter__", "__aexit__")}
 
@@ -592,7 +631,7 @@ def _cli_without_asyncpg(args: list[str], env: dict[str, str], cwd: Path) -> sub
 def test_sqlite_users_never_need_asyncpg(tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(REPO), "CASEWATCH_LOG_LEVEL": "WARNING"}
     made = _cli_without_asyncpg(["--db", str(tmp_path / "a.db"), "migrate"], env, tmp_path)
-    assert made.returncode == 0 and "schema version 8" in made.stdout, made.stderr
+    assert made.returncode == 0 and f"schema version {sqlite_latest()}" in made.stdout, made.stderr
     listed = _cli_without_asyncpg(["--db", str(tmp_path / "a.db"), "cases"], env, tmp_path)
     assert listed.returncode == 0, listed.stderr
 
