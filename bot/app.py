@@ -24,6 +24,9 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.delivery.jobs import compile_digests, notify_disabled_feeds
 from bot.delivery.publisher import DiscordPublisher
+from bot.docket.client import CourtListenerClient
+from bot.docket.service import DocketService
+from bot.docket.settings import NO_TOKEN
 from bot.feeds.fetcher import Fetcher, FetchResult
 from bot.feeds.netguard import UrlGuard
 from bot.feeds.parser import ParserPool
@@ -40,6 +43,8 @@ log = logging.getLogger(__name__)
 
 COGS = ("cogs.errors", "cogs.alerts", "cogs.lookup", "cogs.subscriptions", "cogs.feeds", "cogs.owner")
 MAINTENANCE_TICK_S = 300.0
+DOCKET_SWEEP_S = 600.0  # hand the lookup queue the cases with new reports (the client keeps the pace)
+DOCKET_FILINGS_S = 6 * 3600.0  # fetch linked dockets for new filings: 40 requests, within an hour's 50
 
 
 def intents() -> discord.Intents:
@@ -71,6 +76,7 @@ class CasewatchBot(commands.AutoShardedBot):
     fetcher: RoutedFetcher
     pipeline: Pipeline
     publisher: DiscordPublisher
+    docket: DocketService
 
     def __init__(
         self, settings: Settings, *, run_jobs: bool = True, open_services: bool = True, **options: Any
@@ -108,7 +114,7 @@ class CasewatchBot(commands.AutoShardedBot):
                 poll=self.pipeline.poll_due,
                 deliver=self.deliver,
                 deliver_tick_s=self.settings.delivery_interval_s,
-                extra={"maintenance": (self.maintenance, MAINTENANCE_TICK_S)},
+                extra={"maintenance": (self.maintenance, MAINTENANCE_TICK_S), **self._docket_jobs()},
             )
             self.scheduler.start()
 
@@ -122,6 +128,7 @@ class CasewatchBot(commands.AutoShardedBot):
         options = PipelineOptions(alert_on_first_poll=s.alert_on_first_poll, policy=poll_policy(s))
         self.pipeline = Pipeline(self.store, self.parser, self.fetcher, options)  # type: ignore[arg-type]
         self.publisher = DiscordPublisher(self, self.store, public_url=s.public_url)
+        self.docket = DocketService(self.store, CourtListenerClient(s.courtlistener))
         self._services_open = True
         if s.web_port is not None:
             await self._start_web()
@@ -147,6 +154,17 @@ class CasewatchBot(commands.AutoShardedBot):
         if self.is_ready():
             await self.publisher.drain()
 
+    def _docket_jobs(self) -> dict[str, tuple[Any, float]]:
+        """The docket sweep and the new-filing check, when COURTLISTENER_TOKEN is set."""
+        if not self.docket.enabled:
+            log.info("%s", NO_TOKEN)
+            return {}
+        self.docket.start()
+        return {
+            "docket-sweep": (self.docket.sweep, DOCKET_SWEEP_S),
+            "docket-filings": (self.docket.check_filings, DOCKET_FILINGS_S),
+        }
+
     async def maintenance(self) -> None:
         """Digests whose period is over, and notices about feeds that got disabled."""
         await compile_digests(self.store, utcnow())
@@ -170,6 +188,7 @@ class CasewatchBot(commands.AutoShardedBot):
             if self._web_store is not None:
                 await self._web_store.close()
                 self._web_store = None
+            await self.docket.stop()
             await self.fetcher.close()
             await self.parser.close()
             await self.store.close()

@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="casewatch",
         description="Follow legal fights over online platforms in the news.",
         epilog="exit status: 0 ok, 1 failed, 2 bad input, 3 no source could be polled, 4 some sources failed "
-        "(ingest, run --once)",
+        "(ingest, run --once). Court dockets: with COURTLISTENER_TOKEN set, `run` looks cases up on "
+        "CourtListener and links the docket; without it that feature is off.",
     )
     parser.add_argument("--db", help="database file (default: $CASEWATCH_DB or ./casewatch.db)")
     parser.add_argument(
@@ -135,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_opt(p)
     p.add_argument("--json", action="store_true", help="JSON array (the evaluation format)")
 
-    case = sub.add_parser("case", help="one case: its timeline (as text, or as a PNG picture)")
+    case = sub.add_parser("case", help="one case: its timeline (as text, or as a PNG picture), its docket")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     p = case_sub.add_parser(
         "timeline",
@@ -145,6 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_opt(p)
     p.add_argument("case_id", metavar="ID", help="the case's id (as `casewatch cases` lists it)")
     p.add_argument("--png", type=Path, metavar="FILE", help="write the timeline picture (800x400 PNG) to FILE")
+    p = case_sub.add_parser(
+        "docket",
+        help="show a case's court docket, set it to URL, or --clear it",
+        epilog="a CourtListener docket URL (https://www.courtlistener.com/docket/ID/...) is described from "
+        "CourtListener when COURTLISTENER_TOKEN is set; any other http(s) URL is stored as given",
+    )
+    db_opt(p)
+    p.add_argument("case_id", metavar="ID", help="the case's id (as `casewatch cases` lists it)")
+    p.add_argument("url", metavar="URL", nargs="?", help="the docket's page")
+    p.add_argument("--clear", action="store_true", help="remove the docket and stop looking it up")
 
     p = sub.add_parser("reprocess", help="re-run detection, grouping and status over stored articles")
     db_opt(p)
@@ -334,6 +345,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await commands.dump(settings, "articles", as_json=args.json, relevant_only=args.relevant)
         case "cases":
             return await commands.dump(settings, "cases", as_json=args.json, relevant_only=False)
+        case "case" if args.case_command == "docket":
+            from bot.case_commands import case_docket
+
+            return await case_docket(settings, args.case_id, url=args.url, clear=args.clear)
         case "case":
             return await commands.case_timeline(settings, args.case_id, png=args.png)
         case "reprocess":

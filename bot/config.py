@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.docket.settings import ClientSettings
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -46,14 +48,17 @@ class Settings:
     web_port: int | None = None
     web_token: str | None = field(default=None, repr=False)  # opens /feeds to non-local requests; never printed
     public_url: str | None = None  # where the web view is reachable from outside, e.g. https://cases.example.org
+    # Docket lookups on CourtListener (COURTLISTENER_*): off without a token.
+    courtlistener: ClientSettings = field(default_factory=ClientSettings, repr=False)
 
     def __repr__(self) -> str:  # keep the token (and a database password) out of any accidental log line
-        hidden = ("discord_token", "web_token", "database_url")
+        hidden = ("discord_token", "web_token", "database_url", "courtlistener")
         shown = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items() if k not in hidden)
         url = redact_url(self.database_url) if self.database_url else None
         return (
             f"Settings({shown}, database_url={url!r}, discord_token={'set' if self.discord_token else 'unset'}, "
-            f"web_token={'set' if self.web_token else 'unset'})"
+            f"web_token={'set' if self.web_token else 'unset'}, "
+            f"docket_lookups={'on' if self.courtlistener.enabled else 'off'})"
         )
 
     @property
@@ -316,6 +321,11 @@ def load_settings(
         except ValueError as exc:
             shown = "<hidden>" if name in _SECRETS else repr(redact_url(raw) if name == "CASEWATCH_DATABASE_URL" else raw)
             problems.append(f"{name}={shown}: {exc}")
+    if "courtlistener" not in overrides:
+        try:
+            values["courtlistener"] = ClientSettings.from_env(merged)
+        except ValueError as exc:
+            problems.append(str(exc))  # "COURTLISTENER_PER_MINUTE: 'abc' is not a whole number"
     values.update({k: v for k, v in overrides.items() if v is not None})
     min_s = values.get("min_interval_s", Settings.min_interval_s)
     max_s = values.get("max_interval_s", Settings.max_interval_s)

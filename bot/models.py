@@ -7,7 +7,7 @@ grouping, status, routing) stay pure functions that tests can call without I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -145,6 +145,24 @@ class Detection:
 
 
 @dataclass(frozen=True, slots=True)
+class DocketLink:
+    """The court docket a case was matched to in CourtListener, or that an admin set by hand.
+
+    ``reason`` says why it was accepted ("court and parties agree; filed 3 days before the first report"
+    or "set by an admin"), so a reader can judge the match."""
+
+    url: str
+    court: str | None = None
+    number: str | None = None
+    filed: date | None = None
+    case_name: str | None = None
+    reason: str = ""
+    source: str = "courtlistener"  # "courtlistener" (found automatically) or "admin"
+    last_filing: date | None = None
+    docket_id: int | None = None  # CourtListener's id: what a check for new filings fetches
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     """One legal dispute, however many outlets report it."""
 
@@ -164,6 +182,7 @@ class Case:
     article_count: int = 0
     # How many of its reports raise each legal issue (``bot.detect.issues`` keys), in display order.
     issue_counts: tuple[tuple[str, int], ...] = ()
+    docket_link: DocketLink | None = None
 
     @property
     def issues(self) -> tuple[str, ...]:
@@ -228,6 +247,7 @@ class DeliveryKind(StrEnum):
     DEVELOPMENT = "development"  # a new article on a case, status unchanged (followers in "all" mode)
     DIGEST = "digest"
     NOTICE = "notice"  # an operational message to a guild's admins (feed disabled, channel unusable)
+    DOCKET = "docket"  # the case's court docket was found, set, cleared or has a new filing: cards refresh
 
 
 class TargetKind(StrEnum):
@@ -259,6 +279,7 @@ class GuildSettings:
     exclude_keywords: tuple[str, ...] = ()
     digest: DigestMode = DigestMode.OFF
     admin_channel_id: int | None = None
+    issues: tuple[str, ...] = ()  # legal-issue keys (bot.detect.issues); empty: every issue
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from bot.models import (
     Delivery,
     DeliveryIntent,
     Detection,
+    DocketLink,
     Entry,
     Feed,
     GuildSettings,
@@ -110,6 +111,10 @@ class CaseRepo(Protocol):
     async def autocomplete(self, query: str, limit: int = 25) -> list[Case]: ...
     async def recent(self, limit: int = 10, offset: int = 0) -> list[Case]: ...
     async def dump(self) -> list[dict[str, Any]]: ...
+    async def set_docket(self, case_id: str, link: DocketLink | None) -> bool: ...
+    async def needing_docket_lookup(self, limit: int) -> list[Case]: ...
+    async def mark_docket_checked(self, case_id: str, at: datetime) -> None: ...
+    async def linked_dockets(self, limit: int = 500) -> list[Case]: ...
 
 
 class OutboxRepo(Protocol):
@@ -163,6 +168,7 @@ class CaseReader(Protocol):
         platform: str | None = None,
         action: str | None = None,
         status: str | None = None,
+        issue: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ) -> list[Case]: ...

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.delivery import render
 from bot.delivery.publisher import send_spec
+from bot.detect.issues import LABELS, parse_issues
 from bot.guards import normalise_actions, split_list, unknown_actions
 from bot.models import Action, Case, DigestMode, GuildSettings, Stage
 from cogs.common import app, bot_can_post, defer_if_slow, reply, require_admin
@@ -38,6 +39,7 @@ def describe(settings: GuildSettings) -> str:
             f"**Ping role:** {f'<@&{settings.ping_role_id}>' if settings.ping_role_id else 'off'}",
             f"**Digest:** {settings.digest.value}",
             f"**Platforms:** {listed(settings.platforms)} · **Actions:** {listed(settings.actions)}",
+            f"**Legal issues:** {listed(tuple(LABELS.get(k, k) for k in settings.issues))}",
             f"**Minimum score:** {settings.min_score:g}",
             f"**Include keywords:** {listed(settings.include_keywords)} · "
             f"**Exclude keywords:** {listed(settings.exclude_keywords)}",
@@ -84,13 +86,16 @@ class AlertsCog(
             interaction, spec=render.message(embeds=[render.embed("Alert settings", describe(settings))])
         )
 
-    @app_commands.command(name="filters", description="Only alert on some platforms, actions or keywords")
+    @app_commands.command(
+        name="filters", description="Only alert on some platforms, actions, legal issues or keywords"
+    )
     @app_commands.describe(
         platforms="Comma-separated platforms (e.g. Twitter, Meta); 'none' for all",
         actions="Comma-separated actions (lawsuit, subpoena, warrant, ...); 'none' for all",
         min_score="Minimum detection confidence, 0 to 1",
         include="Only alert when one of these comma-separated words appears; 'none' to clear",
         exclude="Never alert when one of these comma-separated words appears; 'none' to clear",
+        issues="Comma-separated legal issues (Section 230, antitrust, GDPR, encryption ...); 'none' for all",
     )
     async def filters(
         self,
@@ -100,6 +105,7 @@ class AlertsCog(
         min_score: app_commands.Range[float, 0.0, 1.0] | None = None,
         include: str | None = None,
         exclude: str | None = None,
+        issues: str | None = None,
     ) -> None:
         changes: dict[str, Any] = {}
         for name, raw in (
@@ -121,6 +127,17 @@ class AlertsCog(
                 )
                 return
             changes["actions"] = normalise_actions(parsed_actions)
+        parsed_issues = split_list(issues)
+        if parsed_issues is not None:
+            keys, unknown = parse_issues(parsed_issues)
+            if unknown:
+                await reply(
+                    interaction,
+                    f"Unknown legal issue(s): {render.safe(', '.join(unknown), 200)}. "
+                    f"Use some of: {', '.join(LABELS.values())}.",
+                )
+                return
+            changes["issues"] = keys
         if min_score is not None:
             changes["min_score"] = float(min_score)
         store = app(interaction).store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -11,6 +12,8 @@ from discord.ext import commands
 
 from bot.delivery import render, render_lists
 from bot.delivery.publisher import draw_timeline
+from bot.detect.issues import LABELS
+from bot.docket.admin import DocketInputError, clear_by_admin, set_by_admin
 from bot.models import Case, FollowMode
 from cogs.common import app, reply
 from cogs.subscriptions import MODES, follow, unfollow, unfollow_choices
@@ -90,13 +93,29 @@ async def send_list(interaction: discord.Interaction[Any], title: str, cases: li
 
 
 class LookupCog(commands.GroupCog, group_name="case", group_description="Look up and follow legal cases"):
-    @app_commands.command(name="search", description="Search cases by title, party or subject")
-    @app_commands.describe(query="Words to look for, e.g. Twitter subpoena")
+    @app_commands.command(name="search", description="Search cases by title, party, subject or legal issue")
+    @app_commands.describe(
+        query="Words to look for, e.g. Twitter subpoena", issue="Only cases about this legal issue"
+    )
+    @app_commands.choices(issue=[app_commands.Choice(name=label, value=key) for key, label in LABELS.items()])
     async def search(
-        self, interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 200]
+        self,
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 1, 200] | None = None,
+        issue: app_commands.Choice[str] | None = None,
     ) -> None:
-        cases = await app(interaction).store.cases.search(query, limit=MAX_RESULTS)
-        await send_list(interaction, f"Cases matching “{render.plain(query, 80)}”", cases)
+        store = app(interaction).store
+        if issue is None:
+            if not query or not query.strip():
+                await reply(interaction, "Give some words to look for, a legal issue, or both.")
+                return
+            cases = await store.cases.search(query, limit=MAX_RESULTS)
+            await send_list(interaction, f"Cases matching “{render.plain(query, 80)}”", cases)
+            return
+        cases = await store.cases.browse(query=query or "", issue=issue.value, limit=MAX_RESULTS)
+        about = f"about {LABELS.get(issue.value, issue.value)}"
+        title = f"Cases matching “{render.plain(query, 80)}” {about}" if query else f"Cases {about}"
+        await send_list(interaction, title, cases)
 
     @app_commands.command(name="recent", description="The most recently updated cases")
     async def recent(self, interaction: discord.Interaction[Any]) -> None:
@@ -170,9 +189,56 @@ class LookupCog(commands.GroupCog, group_name="case", group_description="Look up
     ) -> list[app_commands.Choice[str]]:
         return await unfollow_choices(interaction, current)
 
+    @app_commands.command(name="docket", description="A case's court docket; bot operators can set or clear it")
+    @app_commands.describe(
+        case="Start typing a title or a party",
+        url="The docket's page: CourtListener (https://www.courtlistener.com/docket/...) or the court's site",
+        clear="Remove the case's docket (and stop looking it up automatically)",
+    )
+    async def docket(
+        self,
+        interaction: discord.Interaction[Any],
+        case: str,
+        url: app_commands.Range[str, 1, 500] | None = None,
+        clear: bool = False,
+    ) -> None:
+        found = await resolve_case(interaction, case)
+        if found is None:
+            await reply(interaction, not_found(case))
+            return
+        if url is None and not clear:
+            shown = render.docket_field(found) or "none yet"
+            where = "" if app(interaction).docket.enabled else "\n-# Automatic lookups are off on this bot."
+            await reply(interaction, f"Docket of **{render.safe(found.title, 200)}**: {shown}{where}")
+            return
+        if url is not None and clear:
+            await reply(interaction, "Give a url to set the docket, or clear:True to remove it, not both.")
+            return
+        if not await app(interaction).is_owner(interaction.user):
+            await reply(
+                interaction,
+                "Only the operators of this casewatch bot can change a case's docket: "
+                "every server that follows the case sees it.",
+            )
+            return
+        store = app(interaction).store
+        if clear:
+            removed = await clear_by_admin(store, found)
+            await reply(interaction, "Docket removed." if removed else "The case had no docket; none will be looked up.")
+            return
+        try:
+            link, note = await set_by_admin(store, app(interaction).docket.client, found, url or "")
+        except DocketInputError as exc:
+            await reply(interaction, f"Cannot use that docket URL: {exc}.")
+            return
+        updated = replace(found, docket_link=link)
+        text = f"Docket set: {render.docket_field(updated)}" + (f"\n-# {render.safe(note, 300)}" if note else "")
+        await reply(interaction, text)
+
     @show.autocomplete("case")
     @timeline.autocomplete("case")
     @follow_case.autocomplete("case")
+    @docket.autocomplete("case")
     async def case_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from bot.clock import from_iso
-from bot.models import Action, Article, Case, CaseEvent, Feed, Stage
+from bot.models import Action, Article, Case, CaseEvent, DocketLink, Feed, Stage
 
 
 def dumps(values: Iterable[str]) -> str:
@@ -28,6 +29,62 @@ def loads(value: str | None) -> tuple[str, ...]:
     except StopIteration:
         return tuple(json.loads(value))
     return tuple(parsed) if end == len(value) else tuple(json.loads(value))
+
+
+def issue_counts_json(counts: Iterable[tuple[str, int]]) -> str:
+    """A case's issue tally as a JSON object (display order kept)."""
+    return json.dumps(dict(counts), ensure_ascii=False)
+
+
+def issue_marker(issue: str) -> str:
+    """The text an issue key is stored as in ``cases.issues`` (what a SQL substring test looks for)."""
+    return json.dumps(issue) + ":"
+
+
+def issue_counts_from(value: str | None) -> tuple[tuple[str, int], ...]:
+    if not value or value == "{}":
+        return ()
+    return tuple((str(k), int(n)) for k, n in json.loads(value).items())
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def docket_link_json(link: DocketLink | None) -> str | None:
+    if link is None:
+        return None
+    return json.dumps(
+        {
+            "url": link.url,
+            "court": link.court,
+            "number": link.number,
+            "filed": link.filed.isoformat() if link.filed else None,
+            "case_name": link.case_name,
+            "reason": link.reason,
+            "source": link.source,
+            "last_filing": link.last_filing.isoformat() if link.last_filing else None,
+            "docket_id": link.docket_id,
+        },
+        ensure_ascii=False,
+    )
+
+
+def docket_link_from(value: str | None) -> DocketLink | None:
+    if not value:
+        return None
+    raw = json.loads(value)
+    return DocketLink(
+        url=raw["url"],
+        court=raw.get("court"),
+        number=raw.get("number"),
+        filed=_day(raw.get("filed")),
+        case_name=raw.get("case_name"),
+        reason=raw.get("reason") or "",
+        source=raw.get("source") or "courtlistener",
+        last_filing=_day(raw.get("last_filing")),
+        docket_id=int(raw["docket_id"]) if raw.get("docket_id") is not None else None,
+    )
 
 
 def feed_from_row(row: Any) -> Feed:
@@ -80,6 +137,8 @@ def case_from_row(row: Any) -> Case:
         updated_at=from_iso(row["updated_at"]),
         summary=row["summary"],
         article_count=row["article_count"],
+        issue_counts=issue_counts_from(row["issues"]),
+        docket_link=docket_link_from(row["docket_link"]),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.cases.clustering import Profile, case_profile, evidence_score, fold
@@ -54,8 +55,9 @@ def pick_survivor(a: Case, b: Case) -> tuple[Case, Case]:
 
 
 def merge_cases(kept: Case, gone: Case) -> Case:
-    """``kept`` with ``gone``'s evidence folded in; status and summary are recomputed by the caller."""
-    return fold(
+    """``kept`` with ``gone``'s evidence folded in; status and summary are recomputed by the caller.
+    A docket link survives the merge: ``kept``'s, else ``gone``'s."""
+    merged = fold(
         kept,
         platforms=gone.platforms,
         counterparties=gone.counterparties,
@@ -69,6 +71,9 @@ def merge_cases(kept: Case, gone: Case) -> Case:
         articles=gone.article_count,
         issue_counts=gone.issue_counts,
     )
+    if merged.docket_link is None and gone.docket_link is not None:
+        merged = replace(merged, docket_link=gone.docket_link)
+    return merged
 
 
 def merge_plan(

@@ -170,7 +170,8 @@ class DiscordPublisher:
                 continue  # failed together with the delivery that found the target unusable
             # A status update to a channel edits the card and posts a short message: two requests.
             edits_card = (
-                delivery.kind is DeliveryKind.STATUS_UPDATE and delivery.target_kind is TargetKind.CHANNEL
+                delivery.kind in (DeliveryKind.STATUS_UPDATE, DeliveryKind.DOCKET)
+                and delivery.target_kind is TargetKind.CHANNEL
             )
             await self.budget.acquire(2 if edits_card else 1)
             outcomes[await self._one(delivery)] += 1
@@ -294,6 +295,8 @@ class DiscordPublisher:
         case = await self.store.cases.get(d.case_id) if d.case_id else None
         if case is None:
             raise PermanentFailure("the case no longer exists (reprocessed)", 410)
+        if d.kind is DeliveryKind.DOCKET:
+            return await self._docket(d, case)
         article = await self.store.articles.get(d.article_id) if d.article_id else None
         rows = await self.store.cases.event_rows(case.id)
         event = next((e for i, e in rows if i == d.event_id), None) if d.event_id is not None else None
@@ -344,18 +347,8 @@ class DiscordPublisher:
         card = render.case_card(case, sources, event, page_url=render.case_page_url(self.public_url, case.id))
         if card_id is not None and d.kind is DeliveryKind.NEW_CASE:
             return card_id  # posted before a crash; the card row was written, only mark_sent was lost
-        if card_id is not None:
-            try:
-                await target.get_partial_message(card_id).edit(  # type: ignore[attr-defined]
-                    embeds=[discord.Embed.from_dict(card.to_dict())],
-                    view=to_view(render.MessageSpec(buttons=(render.follow_button(case.id),))),
-                    allowed_mentions=discord.AllowedMentions.none(),
-                    attachments=[],
-                )
-                await self.cards.touch(case.id, d.target_id)
-            except discord.NotFound:
-                await self.cards.forget(case.id, d.target_id)
-                card_id = None
+        if card_id is not None and not await self._edit_card(target, d, case, card_id, card):
+            card_id = None
         image, files = render.timeline_picture(case, png)
         if card_id is not None:
             jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{d.target_id}/{card_id}"
@@ -373,6 +366,43 @@ class DiscordPublisher:
         sent = await send_spec(target, spec, nonce=await self._nonce(d))
         await self.cards.put(case.id, d.target_id, sent.id, guild_id=d.guild_id)
         return sent.id
+
+
+    async def _edit_card(
+        self, target: Sendable, d: Delivery, case: Case, card_id: int, card: render.EmbedSpec
+    ) -> bool:
+        """Show ``card`` in the card message; False (and the card forgotten) when it was deleted."""
+        try:
+            await target.get_partial_message(card_id).edit(  # type: ignore[attr-defined]
+                embeds=[discord.Embed.from_dict(card.to_dict())],
+                view=to_view(render.MessageSpec(buttons=(render.follow_button(case.id),))),
+                allowed_mentions=discord.AllowedMentions.none(),
+                attachments=[],
+            )
+        except discord.NotFound:
+            await self.cards.forget(case.id, d.target_id)
+            return False
+        await self.cards.touch(case.id, d.target_id)
+        return True
+
+    async def _docket(self, d: Delivery, case: Case) -> int | None:
+        """Docket news: the channel's card is edited to show the docket (a deleted card is not
+        re-posted for this), then the short message goes out when the news is announced."""
+        text = str(_payload(d).get("text") or "")
+        target = await self._target(d, True)
+        card_id = await self.cards.get(case.id, d.target_id) if d.target_kind is TargetKind.CHANNEL else None
+        if card_id is not None:
+            sources = await self.store.articles.for_case(case.id)
+            events = await self.store.cases.events(case.id)
+            page = render.case_page_url(self.public_url, case.id)
+            card = render.case_card(case, sources, events[-1] if events else None, page_url=page)
+            if not await self._edit_card(target, d, case, card_id, card):
+                card_id = None
+        if not text:
+            return card_id
+        jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{d.target_id}/{card_id}" if card_id else None
+        spec = render.docket_message(case, text, jump)
+        return (await send_spec(target, spec, nonce=await self._nonce(d))).id
 
 
 def _payload(d: Delivery) -> dict[str, Any]:

@@ -296,6 +296,33 @@ def case_page_url(public_url: str | None, case_id: str) -> str | None:
     return f"{public_url.rstrip('/')}/cases/{quote(case_id, safe='')}"
 
 
+def issues_line(case: Case) -> str:
+    """The case's legal issues as their labels ("Section 230 · Free speech"), most reported first."""
+    from bot.detect.issues import LABELS
+
+    return " · ".join(LABELS.get(k, k) for k in case.issues)
+
+
+def docket_field(case: Case) -> str:
+    """The court and docket: the linked CourtListener docket (court, number, filed date, link, and why
+    it was accepted) when there is one, else the court and number the reports name; "" when neither."""
+    found = case.docket_link
+    if found is None:
+        return safe(" · ".join(p for p in (case.court, case.docket) if p), 300)
+    label = " · ".join(p for p in (found.court, found.number) if p) or "docket"
+    parts = [link(label, found.url, 400)]
+    if found.case_name:
+        parts.append(safe(found.case_name, 200))
+    if found.filed:
+        parts.append(f"filed {found.filed:%Y-%m-%d}")
+    if found.last_filing:
+        parts.append(f"last filing {found.last_filing:%Y-%m-%d}")
+    why = "set by an admin" if found.source == "admin" else "found on CourtListener"
+    if found.reason and found.source != "admin":
+        why += f": {found.reason}"
+    return " · ".join(parts) + "\n-# " + safe(why, 300)  # at most ~950 characters: fits a field
+
+
 def case_card(
     case: Case,
     articles: Sequence[Article] = (),
@@ -311,9 +338,11 @@ def case_card(
         FieldSpec("Action", stage_label(case.action), True),
         FieldSpec("Parties", parties(case), False),
     ]
-    court = " · ".join(p for p in (case.court, case.docket) if p)
-    if court:
-        fields.append(FieldSpec("Court / docket", safe(court, 300), False))
+    docket = docket_field(case)
+    if docket:
+        fields.append(FieldSpec("Court / docket", docket, False))
+    if case.issues:
+        fields.append(FieldSpec("Legal issues", issues_line(case), False))
     newest = articles[-1] if articles else None
     if latest is not None:
         when = f"{latest.at:%Y-%m-%d}"
@@ -384,6 +413,19 @@ def development_message(case: Case, article: Article | None) -> MessageSpec:
     if article is not None:
         target = safe_url(article.url)
         line += f"\n{safe(article.title, 400)}" + (f" <{target}>" if target else "")
+    return message(line, buttons=())
+
+
+def docket_message(case: Case, text: str, jump: str | None = None) -> MessageSpec:
+    """News about a case's docket ("Docket found on CourtListener: ..."), with the docket link; ``text``
+    holds court data from CourtListener, so it is made safe like feed text."""
+    line = f"**Docket** · {safe(case.title, 300)}\n{safe(text, 600)}"
+    found = case.docket_link
+    target = safe_url(found.url) if found else None
+    if target:
+        line += f" <{target}>"
+    if jump:
+        line += f"\n-# card: {jump}"
     return message(line, buttons=())
 
 

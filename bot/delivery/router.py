@@ -34,6 +34,10 @@ def passes_filters(settings: GuildSettings, change: CaseChange, platform_keys: f
         return False
     if settings.actions and case.action.value not in _lower_all(settings.actions):
         return False
+    # Any issue one of its reports raises (as /case search and the web view filter), not only the few the
+    # card has room for: a filter is there to not miss a case.
+    if settings.issues and not set(settings.issues) & {k for k, n in case.issue_counts if n > 0}:
+        return False
     haystack = " ".join((case.title, change.article_title, case.summary, *case.platforms)).lower()
     if settings.include_keywords and not any(k in haystack for k in _lower_all(settings.include_keywords)):
         return False
@@ -104,4 +108,40 @@ def route(
         if follows_platform and not follows_case and kind is DeliveryKind.DEVELOPMENT:
             continue  # platform followers hear about cases and status changes, not every article
         add(sub.target_kind, sub.target_id, guild_id=sub.guild_id)
+    return list(intents.values())
+
+
+def route_docket(
+    case_id: str,
+    dedupe: str,
+    card_channels: Sequence[tuple[int, int | None]],
+    subscriptions: Sequence[Subscription],
+    *,
+    announce: bool,
+) -> list[DeliveryIntent]:
+    """Deliveries for news about a case's docket (found, set by an admin, new filing).
+
+    Every channel that shows the case's card gets one (the card is edited to show the docket, with a
+    short message when ``announce``); followers of the case (DMs and channels, every follow mode: the
+    court record is what people follow a case for) get the message when ``announce``. One per target;
+    ``dedupe`` names the news, so the same news is never queued twice."""
+    intents: dict[tuple[TargetKind, int], DeliveryIntent] = {}
+
+    def add(target_kind: TargetKind, target_id: int, guild_id: int | None) -> None:
+        if (target_kind, target_id) not in intents:
+            intents[(target_kind, target_id)] = DeliveryIntent(
+                kind=DeliveryKind.DOCKET,
+                target_kind=target_kind,
+                target_id=target_id,
+                dedupe_key=f"docket:{target_kind.value}:{target_id}:{case_id}:{dedupe}",
+                case_id=case_id,
+                guild_id=guild_id,
+            )
+
+    for channel_id, guild_id in card_channels:
+        add(TargetKind.CHANNEL, channel_id, guild_id)
+    if announce:
+        for sub in subscriptions:
+            if sub.case_id == case_id and sub.target_kind in (TargetKind.CHANNEL, TargetKind.USER):
+                add(sub.target_kind, sub.target_id, sub.guild_id)
     return list(intents.values())

@@ -37,6 +37,21 @@ LABELS: dict[str, str] = {
     "biometric_privacy": "Biometric privacy",
     "copyright": "Copyright",
 }
+# Other names people type for an issue in /alerts filters and /case search (lowercase).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "free_speech": ("first amendment", "1a", "speech", "censorship"),
+    "section_230": ("230", "cda 230", "cda"),
+    "anonymous_speech": ("anonymity", "unmasking", "anonymous"),
+    "sca_ecpa": ("sca", "ecpa", "stored communications act", "wiretap act"),
+    "fisa_nsl": ("fisa", "nsl", "section 702", "702", "national security letter"),
+    "encryption": ("end-to-end encryption", "e2ee", "backdoor"),
+    "data_protection": ("gdpr", "privacy", "data privacy", "ccpa"),
+    "online_safety": ("dsa", "dma", "online safety act", "osa", "digital services act"),
+    "competition": ("antitrust", "monopoly"),
+    "child_safety": ("kosa", "coppa", "csam", "kids online safety"),
+    "biometric_privacy": ("bipa", "biometrics", "facial recognition"),
+    "copyright": ("dmca", "piracy"),
+}
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,}s?\??$|^[A-Z]{2,}s\?$")
 
 
@@ -203,11 +218,25 @@ def case_issues(per_article: Iterable[Iterable[str]], limit: int = CASE_LIMIT) -
 def parse_issue(value: str) -> str | None:
     """The issue key a user typed (key, label, or a unique prefix of either, any case); None if unknown
     or ambiguous. For ``/alerts filters`` and ``/case search``."""
-    want = value.strip().lower()
+    want = " ".join(value.strip().lower().replace("_", " ").split())
     if not want:
         return None
-    exact = [k for k, label in LABELS.items() if want in {k, label.lower()}]
+    names = {k: {k.replace("_", " "), label.lower(), *ALIASES.get(k, ())} for k, label in LABELS.items()}
+    exact = [k for k, known in names.items() if want in known]
     if exact:
         return exact[0]
-    found = [k for k, label in LABELS.items() if k.startswith(want) or label.lower().startswith(want)]
+    found = [k for k, known in names.items() if any(n.startswith(want) for n in known)]
     return found[0] if len(found) == 1 else None
+
+
+def parse_issues(values: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(issue keys in display order, the values that named no issue) for a list a user typed."""
+    keys: set[str] = set()
+    bad: list[str] = []
+    for value in values:
+        key = parse_issue(value)
+        if key is None:
+            bad.append(value)
+        else:
+            keys.add(key)
+    return tuple(k for k in LABELS if k in keys), tuple(bad)

@@ -23,6 +23,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot.detect.issues import LABELS as ISSUE_LABELS
 from bot.models import Action, Article, Case, CaseEvent, Stage
 from bot.ports import ReadStore
 from bot.web import format as fmt
@@ -92,7 +93,13 @@ def create_app(
         lstrip_blocks=True,
     )
     env.filters.update(
-        href=fmt.http_url, outlet=fmt.outlet, day=fmt.day, when=fmt.when, iso=fmt.iso, label=fmt.label
+        href=fmt.http_url,
+        outlet=fmt.outlet,
+        day=fmt.day,
+        when=fmt.when,
+        iso=fmt.iso,
+        label=fmt.label,
+        issue_label=lambda key: ISSUE_LABELS.get(key, key),
     )
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/", case_list, name="cases")
@@ -184,6 +191,15 @@ def _platform(request: web.Request) -> str | None:
     return platform_key(raw)
 
 
+def _issue(request: web.Request) -> str | None:
+    raw = request.query.get("issue", "").strip().lower()
+    if not raw:
+        return None
+    if raw not in ISSUE_LABELS:
+        raise BadInput("issue must be one of: " + ", ".join(ISSUE_LABELS))
+    return raw
+
+
 def _query(request: web.Request) -> str:
     raw = request.query.get("q", "").strip()
     if len(raw) > MAX_QUERY:
@@ -198,17 +214,24 @@ async def case_list(request: web.Request) -> web.Response:
     store = request.app[STORE]
     page, query = _page(request), _query(request)
     platform, action = _platform(request), _choice(request, "action", Action)
-    status = _choice(request, "status", Stage)
+    status, issue = _choice(request, "status", Stage), _issue(request)
     rows = await store.cases.browse(
         query=query,
         platform=platform,
         action=action,
         status=status,
+        issue=issue,
         limit=PER_PAGE + 1,
         offset=(page - 1) * PER_PAGE,
     )
     cases, more = rows[:PER_PAGE], len(rows) > PER_PAGE
-    filters = {"q": query, "platform": platform or "", "action": action or "", "status": status or ""}
+    filters = {
+        "q": query,
+        "platform": platform or "",
+        "action": action or "",
+        "status": status or "",
+        "issue": issue or "",
+    }
 
     def link(to: int) -> str:
         params = {k: v for k, v in filters.items() if v}
@@ -231,6 +254,7 @@ async def case_list(request: web.Request) -> web.Response:
             "platforms": await _platform_options(request, platform),
             "actions": [a.value for a in Action],
             "statuses": [s.value for s in Stage],
+            "issues": ISSUE_LABELS,
         },
     )
 

@@ -24,6 +24,7 @@ from bot.models import (
     DeliveryKind,
     Detection,
     DigestMode,
+    DocketLink,
     Entry,
     Feed,
     FollowMode,
@@ -33,7 +34,15 @@ from bot.models import (
     TargetKind,
 )
 from storage.case_cache import DecodedCaseCache
-from storage.codec import article_from_row, case_from_row, dumps, feed_from_row
+from storage.codec import (
+    article_from_row,
+    case_from_row,
+    docket_link_json,
+    dumps,
+    feed_from_row,
+    issue_counts_json,
+    issue_marker,
+)
 from storage.errors import NotFound, StorageError
 from storage.postgres.database import Conn, PgDatabase, rowcount
 from storage.postgres.search import article_document, case_document, tsquery_literal
@@ -62,7 +71,7 @@ _ARTICLE = "id, feed_id, key, url, title, summary, published, fetched_at, conten
 _A_ARTICLE = ", ".join(f"a.{c}" for c in _ARTICLE.split(", "))
 _CASE = (
     "pk, id, title, status, action, platforms, counterparties, court, docket, subjects, keywords, opened_at, "
-    "updated_at, summary, article_count, version"
+    "updated_at, summary, article_count, version, issues, docket_link"
 )
 _C_CASE = ", ".join(f"c.{c}" for c in _CASE.split(", "))
 # ts_rank weights {D, C, B, A}: summary, subjects, parties, title as bm25(cases_fts, 4.0, 2.0, 1.0, 0.5).
@@ -271,16 +280,19 @@ def _detection_args(article_id: int, det: Detection, case_id: str | None) -> tup
         dumps(det.subjects),
         dumps(det.reasons),
         case_id,
+        dumps(det.issues),
     )
 
 
 _DETECTION_UPSERT = (
     "INSERT INTO detections (article_id, relevant, score, platforms, counterparties, action, stage, "
-    "court, docket, subjects, reasons, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+    "court, docket, subjects, reasons, case_id, issues) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
     "ON CONFLICT (article_id) DO UPDATE SET relevant = excluded.relevant, score = excluded.score, "
     "platforms = excluded.platforms, counterparties = excluded.counterparties, action = excluded.action, "
     "stage = excluded.stage, court = excluded.court, docket = excluded.docket, "
-    "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id"
+    "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id, "
+    "issues = excluded.issues"
 )
 _ARTICLE_INSERT = (
     "INSERT INTO articles (feed_id, key, url, title, summary, published, fetched_at, content_hash, search) "
@@ -419,7 +431,7 @@ _WALK = (
 )
 _CASE_COLUMNS = (
     "id", "title", "status", "action", "platforms", "counterparties", "court", "docket", "subjects", "keywords",
-    "opened_at", "updated_at", "summary", "article_count",
+    "opened_at", "updated_at", "summary", "article_count", "issues", "docket_link",
 )  # fmt: skip
 _UPSERT_CASE = (
     f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}, search) "
@@ -445,6 +457,8 @@ def _case_args(case: Case) -> tuple[Any, ...]:
         to_iso(case.updated_at),
         case.summary,
         case.article_count,
+        issue_counts_json(case.issue_counts),
+        docket_link_json(case.docket_link),
         case_document(case.title, platforms, counterparties, subjects, case.summary),
     )
 
@@ -460,6 +474,33 @@ class CaseRepository:
     async def get(self, case_id: str) -> Case | None:
         row = await self.db.fetchrow(f"SELECT {_CASE} FROM cases WHERE id = $1", case_id)
         return case_from_row(row) if row else None
+
+    async def set_docket(self, case_id: str, link: DocketLink | None) -> bool:
+        """As on SQLite: None clears; False when there is no such case; the version trigger renews."""
+        status = await self.db.execute(
+            "UPDATE cases SET docket_link = $1 WHERE id = $2", docket_link_json(link), case_id
+        )
+        return rowcount(status) > 0
+
+    async def needing_docket_lookup(self, limit: int) -> builtins.list[Case]:
+        rows = await self.db.fetch(
+            f"SELECT {_CASE} FROM cases WHERE docket_link IS NULL "
+            "AND (docket_checked_at IS NULL OR docket_checked_at < updated_at) "
+            "ORDER BY updated_at DESC NULLS LAST, pk DESC LIMIT $1",
+            limit,
+        )
+        return [case_from_row(r) for r in rows]
+
+    async def mark_docket_checked(self, case_id: str, at: datetime) -> None:
+        await self.db.execute("UPDATE cases SET docket_checked_at = $1 WHERE id = $2", to_iso(at), case_id)
+
+    async def linked_dockets(self, limit: int = 500) -> builtins.list[Case]:
+        rows = await self.db.fetch(
+            f"SELECT {_CASE} FROM cases WHERE docket_link IS NOT NULL "
+            "ORDER BY docket_checked_at NULLS FIRST, pk LIMIT $1",
+            limit,
+        )
+        return [case_from_row(r) for r in rows]
 
     async def candidates(self, platform_keys: Iterable[str], limit: int = 200) -> builtins.list[Case]:
         """Cases sharing a platform, most recently updated first (see the SQLite repository)."""
@@ -693,6 +734,7 @@ class CaseRepository:
         platform: str | None = None,
         action: str | None = None,
         status: str | None = None,
+        issue: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ) -> builtins.list[Case]:
@@ -715,6 +757,8 @@ class CaseRepository:
                 where.append(f"c.action = {param(action)}")
             if status:
                 where.append(f"c.status = {param(status)}")
+            if issue:
+                where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
             sql = (
                 f"SELECT {_C_CASE} FROM cases c WHERE {' AND '.join(where)} "
                 f"ORDER BY {_CASE_RANK} DESC, c.updated_at DESC NULLS LAST, c.pk DESC"
@@ -725,6 +769,8 @@ class CaseRepository:
                 where.append(f"c.action = {param(action)}")
             if status:
                 where.append(f"c.status = {param(status)}")
+            if issue:
+                where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
             sql = (
                 f"SELECT {_C_CASE} FROM case_platforms p JOIN cases c ON c.id = p.case_id WHERE {' AND '.join(where)} "
                 "ORDER BY p.updated_at DESC NULLS LAST, p.seq DESC"
@@ -735,6 +781,8 @@ class CaseRepository:
                 where.append(f"c.action = {param(action)}")
             if status:
                 where.append(f"c.status = {param(status)}")
+            if issue:
+                where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
             sql = (
                 f"SELECT {_C_CASE} FROM cases c"
                 + (" WHERE " + " AND ".join(where) if where else "")
@@ -1078,6 +1126,12 @@ class CardRepository:
 
     async def forget(self, case_id: str, channel_id: int) -> None:
         await self.db.execute("DELETE FROM case_cards WHERE case_id = $1 AND channel_id = $2", case_id, channel_id)
+
+    async def channels_of(self, case_id: str) -> builtins.list[tuple[int, int | None]]:
+        rows = await self.db.fetch(
+            "SELECT channel_id, guild_id FROM case_cards WHERE case_id = $1 ORDER BY channel_id", case_id
+        )
+        return [(int(r[0]), int(r[1]) if r[1] is not None else None) for r in rows]
 
     async def in_channel(self, channel_id: int) -> builtins.list[tuple[str, int]]:
         rows = await self.db.fetch(

@@ -21,11 +21,12 @@ def detection_upsert(article_id: int, det: Detection, case_id: str | None) -> tu
     """The statement that stores an article's detection (and its case); grouping pipelines it."""
     return (
         "INSERT INTO detections (article_id, relevant, score, platforms, counterparties, action, stage, "
-        "court, docket, subjects, reasons, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "court, docket, subjects, reasons, case_id, issues) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (article_id) DO UPDATE SET relevant = excluded.relevant, score = excluded.score, "
         "platforms = excluded.platforms, counterparties = excluded.counterparties, action = excluded.action, "
         "stage = excluded.stage, court = excluded.court, docket = excluded.docket, "
-        "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id",
+        "subjects = excluded.subjects, reasons = excluded.reasons, case_id = excluded.case_id, "
+        "issues = excluded.issues",
         (
             article_id,
             int(det.relevant),
@@ -39,6 +40,7 @@ def detection_upsert(article_id: int, det: Detection, case_id: str | None) -> tu
             dumps(det.subjects),
             dumps(det.reasons),
             case_id,
+            dumps(det.issues),
         ),
     )
 

@@ -37,6 +37,13 @@ class CardRepository:
             "DELETE FROM case_cards WHERE case_id = ? AND channel_id = ?", (case_id, channel_id)
         )
 
+    async def channels_of(self, case_id: str) -> list[tuple[int, int | None]]:
+        """(channel id, guild id) of every channel that shows a card of ``case_id``."""
+        rows = await self.db.fetchall(
+            "SELECT channel_id, guild_id FROM case_cards WHERE case_id = ? ORDER BY channel_id", (case_id,)
+        )
+        return [(int(r[0]), int(r[1]) if r[1] is not None else None) for r in rows]
+
     async def in_channel(self, channel_id: int) -> list[tuple[str, int]]:
         rows = await self.db.fetchall(
             "SELECT case_id, message_id FROM case_cards WHERE channel_id = ? ORDER BY updated_at",

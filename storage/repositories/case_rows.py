@@ -13,7 +13,7 @@ import aiosqlite
 
 from bot.clock import from_iso, to_iso, utcnow
 from bot.models import Article, ArticleText, Case, CaseEvent, Observation, Stage
-from storage.codec import article_from_row, dumps, event_from_row
+from storage.codec import article_from_row, docket_link_json, dumps, event_from_row, issue_counts_json
 from storage.pipeline import Read, Statement
 
 
@@ -29,7 +29,7 @@ def _stored_identity(event: CaseEvent) -> tuple[Any, ...]:
 
 _CASE_COLUMNS = (
     "id", "title", "status", "action", "platforms", "counterparties", "court", "docket", "subjects", "keywords",
-    "opened_at", "updated_at", "summary", "article_count",
+    "opened_at", "updated_at", "summary", "article_count", "issues", "docket_link",
 )  # fmt: skip
 _UPSERT_CASE = (
     f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}) VALUES ({', '.join(f':{k}' for k in _CASE_COLUMNS)}) "
@@ -58,6 +58,8 @@ def save_statements(case: Case, platform_keys: Iterable[str]) -> list[Statement]
         "updated_at": to_iso(case.updated_at),
         "summary": case.summary,
         "article_count": case.article_count,
+        "issues": issue_counts_json(case.issue_counts),
+        "docket_link": docket_link_json(case.docket_link),
     }
     updated_at = values["updated_at"]
     return [

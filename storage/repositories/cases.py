@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.clock import to_iso
-from bot.models import Article, Attachment, Case, CaseEvent, Detection, Observation
+from bot.models import Article, Attachment, Case, CaseEvent, Detection, DocketLink, Observation
 from storage.case_cache import DecodedCaseCache
-from storage.codec import case_from_row
+from storage.codec import case_from_row, docket_link_json, issue_marker
 from storage.database import Database
 from storage.pipeline import Read, Statement, pipeline
 from storage.repositories.articles import detection_upsert, fts_query
@@ -64,6 +65,35 @@ class CaseRepository:
     async def get(self, case_id: str) -> Case | None:
         rows = await self._rows("SELECT * FROM cases WHERE id = ?", (case_id,))
         return case_from_row(rows[0]) if rows else None
+
+    async def set_docket(self, case_id: str, link: DocketLink | None) -> bool:
+        """Link ``case_id`` to a docket (None clears it); False when there is no such case. The row's
+        version changes (schema 0005), so decoded copies of the old row are never reused."""
+        cur = await self.db.conn.execute(
+            "UPDATE cases SET docket_link = ? WHERE id = ?", (docket_link_json(link), case_id)
+        )
+        return cur.rowcount > 0
+
+    async def needing_docket_lookup(self, limit: int) -> list[Case]:
+        """Cases with no docket yet that casewatch has not asked CourtListener about since their last
+        report, most recently updated first (the docket sweep's work list)."""
+        rows = await self._rows(
+            "SELECT * FROM cases WHERE docket_link IS NULL "
+            "AND (docket_checked_at IS NULL OR docket_checked_at < updated_at) "
+            "ORDER BY updated_at DESC, pk DESC LIMIT ?",
+            (limit,),
+        )
+        return [case_from_row(r) for r in rows]
+
+    async def mark_docket_checked(self, case_id: str, at: datetime) -> None:
+        await self.db.conn.execute("UPDATE cases SET docket_checked_at = ? WHERE id = ?", (to_iso(at), case_id))
+
+    async def linked_dockets(self, limit: int = 500) -> list[Case]:
+        """Cases linked to a CourtListener docket, least recently updated link first."""
+        rows = await self._rows(
+            "SELECT * FROM cases WHERE docket_link IS NOT NULL ORDER BY docket_checked_at, pk LIMIT ?", (limit,)
+        )
+        return [case_from_row(r) for r in rows]
 
     async def candidates(self, platform_keys: Iterable[str], limit: int = 200) -> list[Case]:
         """Cases sharing a platform, most recently updated first (the grouping shortlist).
@@ -259,6 +289,7 @@ class CaseRepository:
         platform: str | None = None,
         action: str | None = None,
         status: str | None = None,
+        issue: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ) -> list[Case]:
@@ -267,7 +298,8 @@ class CaseRepository:
         Without ``query``: newest activity first (as :meth:`recent`). With ``query``: the same full-text
         search and ranking as :meth:`search` (``/case search``). ``platform`` is a platform identity key
         (``bot.cases.clustering.platform_key``), read from the ``case_platforms`` index; ``action`` and
-        ``status`` are ``Action`` / ``Stage`` values. Callers cap ``offset`` (SQLite steps over skipped rows).
+        ``status`` are ``Action`` / ``Stage`` values; ``issue`` a legal-issue key (``bot.detect.issues``) that
+        at least one of the case's reports raises. Callers cap ``offset`` (SQLite steps over skipped rows).
         """
         where: list[str] = []
         params: list[Any] = []
@@ -280,6 +312,9 @@ class CaseRepository:
         if status:
             where.append("c.status = ?")
             params.append(status)
+        if issue:
+            where.append("instr(c.issues, ?) > 0")  # the key as a JSON object key: '"copyright":'
+            params.append(issue_marker(issue))
         if query.strip():
             # the same search as search(): the newest RANKED_MATCHES matches that pass the filters, ranked
             sql = (

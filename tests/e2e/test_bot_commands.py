@@ -173,6 +173,24 @@ async def test_case_show_links_to_the_web_page_when_a_public_url_is_set(world: W
     )
 
 
+async def test_case_search_by_legal_issue_and_the_card_shows_the_issues(world: World) -> None:
+    await world.ingest(rss(SUMMONS, WITHDRAWN, REDDIT))
+    about = await world.slash("case search", {"issue": "copyright"}, by=world.member)
+    assert about.ephemeral and about.embeds[0]["title"].startswith("Cases about Copyright")
+    assert "Reddit" in about.embeds[0]["description"] and "Twitter" not in about.embeds[0]["description"]
+    both = await world.slash("case search", {"query": "summons", "issue": "anonymous_speech"}, by=world.member)
+    assert "Twitter" in both.embeds[0]["description"] and "Reddit" not in both.embeds[0]["description"]
+    none = await world.slash("case search", {"query": "summons", "issue": "copyright"}, by=world.member)
+    assert "No cases found" in none.content
+    empty = await world.slash("case search", {}, by=world.member)
+    assert empty.ephemeral and empty.content == "Give some words to look for, a legal issue, or both."
+    with pytest.raises(InvalidInvocation):  # Discord's client offers only the declared choices
+        await world.fake.invoke_slash(world.guild, world.general, world.member, "case search", {"issue": "tax"})
+    [reddit] = await world.store.cases.search("piracy")
+    shown = await world.slash("case show", {"case": reddit.id}, by=world.member)
+    assert {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}["Legal issues"] == "Copyright"
+
+
 async def test_case_recent_pages_with_buttons(world: World) -> None:
     await seed_cases(world, 20)
     handle = await world.fake.invoke_slash(world.guild, world.general, world.member, "case recent")

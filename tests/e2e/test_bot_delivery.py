@@ -48,6 +48,25 @@ async def test_alert_flows_from_feed_server_to_channel(world: World) -> None:
     assert await world.bot.publisher.drain() == {}  # nothing is sent twice
 
 
+async def test_an_issue_filter_lets_only_cases_about_that_issue_through_and_cards_name_the_issues(
+    world: World,
+) -> None:
+    await world.slash("alerts set", {"channel": world.alerts})
+    bad = await world.slash("alerts filters", {"issues": "copyright, tax law"})
+    assert bad.ephemeral and "Unknown legal issue" in bad.content and "tax law" in bad.content
+    assert (await world.store.guilds.settings(world.guild.id)).issues == ()  # nothing half-applied
+    good = await world.slash("alerts filters", {"issues": "piracy"})  # an alias people type
+    assert "**Legal issues:** Copyright" in good.embeds[0]["description"]
+    assert (await world.store.guilds.settings(world.guild.id)).issues == ("copyright",)
+    await world.ingest(rss(SUMMONS, REDDIT))  # unmasking an anonymous account; a piracy subpoena
+    await world.bot.publisher.drain()
+    [card] = world.fake.messages(world.alerts)
+    fields = {f["name"]: f["value"] for f in card.embeds[0]["fields"]}
+    assert "Reddit" in card.embeds[0]["title"] and fields["Legal issues"] == "Copyright"
+    await world.slash("alerts filters", {"issues": "none"})
+    assert (await world.store.guilds.settings(world.guild.id)).issues == ()
+
+
 async def test_only_the_configured_role_is_pinged_and_feed_text_is_inert(world: World) -> None:
     role = world.fake.add_role(world.guild, "case-watchers")
     await world.slash("alerts set", {"channel": world.alerts})

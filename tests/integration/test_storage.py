@@ -268,3 +268,68 @@ async def test_a_nul_character_from_outside_is_stored_and_deduplicated(any_store
     assert await store.articles.known_urls(["https://example.org/n\x00"]) == {"https://example.org/n\x00"}
     failed = await store.feeds.get(feed.id)
     assert failed.consecutive_failures == 1 and (failed.last_error or "").startswith("bad ")
+
+
+async def test_legal_issues_and_the_docket_link_round_trip_and_survive_a_regroup(any_store: SqliteStore) -> None:
+    from datetime import date
+
+    from bot.models import DocketLink
+
+    store = any_store
+    tallied = replace(
+        _case("c1", court="N.D. Cal.", docket="3:24-cv-01234"),
+        issue_counts=(("free_speech", 3), ("section_230", 1)),
+    )
+    async with store.transaction():
+        await store.cases.save(tallied, {"reddit"})
+        await store.cases.save(_case("c2", court=None, docket=None), {"reddit"})
+    got = await store.cases.get("c1")
+    assert got is not None and got.issue_counts == (("free_speech", 3), ("section_230", 1))
+    assert got.issues == ("free_speech", "section_230") and got.docket_link is None
+    assert sorted(c.id for c in await store.cases.needing_docket_lookup(10)) == ["c1", "c2"]  # never asked
+    async with store.transaction():
+        await store.cases.mark_docket_checked("c2", T0 + timedelta(hours=1))
+    assert [c.id for c in await store.cases.needing_docket_lookup(10)] == ["c1"]  # c2: no report since
+    async with store.transaction():
+        await store.cases.save(replace(_case("c2"), updated_at=T0 + timedelta(hours=2)), {"reddit"})
+    assert sorted(c.id for c in await store.cases.needing_docket_lookup(10)) == ["c1", "c2"]  # a new report
+    assert await store.cases.linked_dockets() == []
+    # The issue filter of the web view and /case search, alone and with the other filters, on both backends.
+    assert [c.id for c in await store.cases.browse(issue="section_230")] == ["c1"]
+    assert [c.id for c in await store.cases.browse(issue="section_230", platform="reddit")] == ["c1"]
+    assert [c.id for c in await store.cases.browse(issue="free_speech", query="subpoena")] == ["c1"]
+    assert [c.id for c in await store.cases.browse(issue="free_speech", action="subpoena", status="filed")] == ["c1"]
+    assert await store.cases.browse(issue="copyright") == []
+    assert await store.cases.browse(issue="section_230", status="dismissed") == []
+    assert len(await store.cases.browse()) == 2
+
+    link = DocketLink(
+        url="https://www.courtlistener.com/docket/123/x-corp-v-doe/",
+        court="N.D. Cal.",
+        number="3:24-cv-01234",
+        filed=date(2024, 4, 30),
+        case_name="X Corp. v. Doe",
+        reason="court and docket number agree",
+        last_filing=date(2024, 5, 2),
+        docket_id=68519283,
+    )
+    warmed = await store.cases.candidates({"reddit"})  # decodes c1 into the repository's cache
+    assert next(c for c in warmed if c.id == "c1").docket_link is None
+    async with store.transaction():
+        assert await store.cases.set_docket("c1", link) is True
+        assert await store.cases.set_docket("no-such-case", link) is False
+    got = await store.cases.get("c1")
+    assert got is not None and got.docket_link == link
+    # The candidate walk decodes the new row, not a cached copy of the old one.
+    assert next(c for c in await store.cases.candidates({"reddit"}) if c.id == "c1").docket_link == link
+    assert [c.id for c in await store.cases.needing_docket_lookup(10)] == ["c2"]
+    assert [c.id for c in await store.cases.linked_dockets()] == ["c1"]
+    # Grouping saves the case it read: the link and the tally are kept.
+    async with store.transaction():
+        await store.cases.save(replace(got, title="Renamed"), {"reddit"})
+    again = await store.cases.get("c1")
+    assert again is not None and again.docket_link == link and again.issue_counts == tallied.issue_counts
+    async with store.transaction():
+        assert await store.cases.set_docket("c1", None) is True
+    cleared = await store.cases.get("c1")
+    assert cleared is not None and cleared.docket_link is None

@@ -15,7 +15,7 @@ from storage.codec import case_from_row, dumps, loads
 
 _COLUMNS = (
     "pk", "id", "title", "status", "action", "platforms", "counterparties", "court", "docket", "subjects",
-    "keywords", "opened_at", "updated_at", "summary", "article_count",
+    "keywords", "opened_at", "updated_at", "summary", "article_count", "issues", "docket_link",
 )  # fmt: skip
 
 
@@ -46,6 +46,8 @@ def _row(conn: sqlite3.Connection, **values: object) -> sqlite3.Row:
         "updated_at": "2023-03-14T00:00:00+00:00",
         "summary": "",
         "article_count": 2,
+        "issues": "{\"copyright\": 2}",
+        "docket_link": None,
     }
     base.update(values)
     conn.execute("DELETE FROM cases")

@@ -90,6 +90,20 @@ def test_parse_issue_accepts_keys_labels_and_unique_prefixes() -> None:
     assert parse_issue("") is None
 
 
+def test_parse_issue_knows_the_names_people_type() -> None:
+    assert parse_issue("antitrust") == "competition"
+    assert parse_issue("GDPR") == "data_protection"
+    assert parse_issue("dsa") == parse_issue("Digital Services Act") == "online_safety"
+    assert parse_issue("First Amendment") == "free_speech"
+    assert parse_issue("230") == "section_230"
+    assert parse_issue("bipa") == "biometric_privacy"
+    assert parse_issue("fisa") == parse_issue("Section 702") == "fisa_nsl"
+    assert parse_issue("anonymous speech") == "anonymous_speech"
+    assert parse_issue("s") is None  # speech, section 230, sca ...: ambiguous
+    assert all(parse_issue(label) == key for key, label in LABELS.items())
+    assert all(parse_issue(alias) == key for key, aliases in issues.ALIASES.items() for alias in aliases)
+
+
 def test_table_rows_are_checked() -> None:
     header = "issue\tweight\tcue\tnote"
     assert len(parse_table([header, "copyright\t2\tcopyright\t"])) == 1

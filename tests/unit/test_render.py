@@ -165,3 +165,57 @@ def test_a_card_links_to_the_case_page_when_a_public_url_is_set() -> None:
     plain = render.case_card(case, articles)
     assert plain.url == articles[-1].url and all(f.name != "Whole story" for f in plain.fields)
     assert render.case_page_url(None, case.id) is None
+
+
+def test_the_card_shows_the_legal_issues_and_the_linked_docket_within_limits() -> None:
+    from datetime import date
+
+    from bot.models import DocketLink
+
+    case, articles = huge_case()
+    assert "Legal issues" not in [f.name for f in render.case_card(case, articles).fields]
+    hostile = "<@123> @everyone [x](javascript:alert(1)) " + "N" * 2000
+    linked = Case(
+        **{
+            **{f: getattr(case, f) for f in case.__dataclass_fields__},
+            "issue_counts": (("competition", 1), ("section_230", 4), ("free_speech", 2)),
+            "docket_link": DocketLink(
+                url="https://www.courtlistener.com/docket/68519283/x-corp-v-media-matters/",
+                court="N.D. Tex." + hostile,
+                number="4:23-cv-01175" + hostile,
+                filed=date(2023, 11, 20),
+                case_name=hostile,
+                reason=hostile,
+                last_filing=date(2024, 5, 1),
+            ),
+        }
+    )
+    card = render.case_card(linked, articles)
+    fields = {f.name: f.value for f in card.fields}
+    assert (
+        fields["Legal issues"] == "Section 230 · Free speech · Competition / antitrust"
+    )  # most reported first
+    docket = fields["Court / docket"]
+    assert docket.startswith("[N.D. Tex.") and "](https://www.courtlistener.com/docket/68519283/" in docket
+    assert "filed 2023-11-20" in docket and "last filing 2024-05-01" in docket
+    assert (
+        "found on CourtListener" in docket
+        and not MENTION.search(docket)
+        and re.findall(r"(?<!\\)\]\(([^)]*)\)", docket)
+        == ["https://www.courtlistener.com/docket/68519283/x-corp-v-media-matters/"]
+    )
+    payload = render.new_case_message(linked, articles).to_dict()
+    assert validate_message(payload) is None and all(
+        len(f["value"]) <= 1024 for f in payload["embeds"][0]["fields"]
+    )
+
+    by_admin = Case(
+        **{
+            **{f: getattr(case, f) for f in case.__dataclass_fields__},
+            "docket_link": DocketLink(
+                url="https://www.courtlistener.com/docket/1/a-v-b/", source="admin", reason="x"
+            ),
+        }
+    )
+    value = {f.name: f.value for f in render.case_card(by_admin).fields}["Court / docket"]
+    assert value == "[docket](https://www.courtlistener.com/docket/1/a-v-b/)\n-# set by an admin"

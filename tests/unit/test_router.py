@@ -69,6 +69,22 @@ def test_filters() -> None:
     assert not passes_filters(GuildSettings(1, 100, exclude_keywords=("subpoena",)), change(), KEYS)
 
 
+def test_the_issue_filter_passes_a_case_any_of_whose_reports_raise_the_issue() -> None:
+    from dataclasses import replace
+
+    tagged = replace(
+        CASE,
+        issue_counts=(("free_speech", 2), ("anonymous_speech", 3), ("competition", 2), ("child_safety", 2), ("copyright", 1)),
+    )
+    assert "copyright" not in tagged.issues  # the card shows four; the filter still sees the fifth
+    about = CaseChange(tagged, 11, "Reddit fights subpoena", "https://e.org/1", 0.9, False, ())
+    assert passes_filters(GuildSettings(1, 100, issues=("copyright",)), about, KEYS)
+    assert passes_filters(GuildSettings(1, 100, issues=("encryption", "anonymous_speech")), about, KEYS)
+    assert not passes_filters(GuildSettings(1, 100, issues=("encryption",)), about, KEYS)
+    assert not passes_filters(GuildSettings(1, 100, issues=("copyright",)), change(), KEYS)  # no issues yet
+    assert passes_filters(GuildSettings(1, 100, issues=()), change(), KEYS)
+
+
 def test_follow_modes_and_one_delivery_per_target() -> None:
     subs = [
         Subscription(1, 1, TargetKind.USER, 5, case_id="c1", mode=FollowMode.ALL),

@@ -127,6 +127,7 @@ async def test_filters(client, filled: Filled) -> None:
         {"status": "'; --"},
         {"q": "x" * 201},
         {"platform": "p" * 101},
+        {"issue": "tax law"},
     ],
 )
 async def test_bad_list_input_is_a_clean_400(client, query: dict[str, str]) -> None:
@@ -211,6 +212,49 @@ async def test_court_and_docket_when_known(client, store: SqliteStore, filled: F
         html = await (await client.get(f"/cases/{case.id}")).text()
         assert ("<dt>Court</dt>" in html) == bool(case.court)
         assert ("<dt>Docket</dt>" in html) == bool(case.docket)
+
+
+async def test_the_legal_issue_filter_and_tags(client, store: SqliteStore, filled: Filled) -> None:
+    unrelated = await store.cases.get(filled.unrelated_id)
+    kept = await store.cases.get(filled.kept_id)
+    assert unrelated is not None and unrelated.issues == ("child_safety",)
+    assert kept is not None and "anonymous_speech" in kept.issues
+    html = await (await client.get("/", params={"issue": "child_safety"})).text()
+    assert _case_links(html) == [filled.unrelated_id]
+    assert '<option value="child_safety" selected>Child safety</option>' in html
+    assert '<li class="issue">Child safety</li>' in html
+    html = await (await client.get("/", params={"issue": "anonymous_speech", "platform": "reddit"})).text()
+    assert _case_links(html) == [filled.kept_id]
+    html = await (await client.get("/", params={"issue": "anonymous_speech", "q": "reddit"})).text()
+    assert _case_links(html) == [filled.kept_id]
+    html = await (await client.get("/", params={"issue": "copyright"})).text()
+    assert _case_links(html) == [] and "No cases found" in html
+    page = await (await client.get(f"/cases/{filled.unrelated_id}")).text()
+    assert '<dt>Legal issues</dt><dd id="issues">Child safety</dd>' in page
+
+
+async def test_a_linked_docket_is_shown_with_why_and_escaped(client, store: SqliteStore, filled: Filled) -> None:
+    from datetime import date
+
+    from bot.models import DocketLink
+
+    hostile = DocketLink(
+        url="https://www.courtlistener.com/docket/68519283/x-corp-v-doe/",
+        court="N.D. Cal.",
+        number="3:24-cv-01234",
+        filed=date(2024, 2, 28),
+        case_name=f"X Corp. v. Doe {XSS_SCRIPT}",
+        reason="court and parties agree",
+    )
+    async with store.transaction():
+        assert await store.cases.set_docket(filled.hostile_id, hostile)
+        assert await store.cases.set_docket(filled.kept_id, DocketLink(url="javascript:alert(4)", source="admin"))
+    page = await (await client.get(f"/cases/{filled.hostile_id}")).text()
+    assert '<a href="https://www.courtlistener.com/docket/68519283/x-corp-v-doe/" rel="noopener nofollow">N.D. Cal. · 3:24-cv-01234</a>' in page
+    assert "filed 2024-02-28" in page and "found on CourtListener: court and parties agree" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    page = await (await client.get(f"/cases/{filled.kept_id}")).text()
+    assert "javascript:" not in page and "set by an admin" in page
 
 
 async def test_merged_case_redirects_permanently(client, filled: Filled) -> None:

@@ -4,3 +4,7 @@
 ALTER TABLE detections ADD COLUMN issues TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE cases ADD COLUMN issues TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE cases ADD COLUMN docket_link TEXT;
+-- When casewatch last asked CourtListener about the case: it asks again only after new reports.
+ALTER TABLE cases ADD COLUMN docket_checked_at TEXT;
+-- A guild's alert filter on legal issues (a JSON array of issue keys; empty: every issue).
+ALTER TABLE guild_settings ADD COLUMN issues TEXT NOT NULL DEFAULT '[]';
