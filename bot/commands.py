@@ -86,6 +86,7 @@ async def run_console(settings: Settings, *, once: bool) -> int:
         async def deliver() -> None:
             await drain_console(rt.store, sys.stdout)
 
+        web = await _console_web(settings)  # before the first poll: a taken port stops the start
         scheduler = Scheduler(poll=poll, deliver=deliver, deliver_tick_s=settings.delivery_interval_s)
         scheduler.start()
         feeds = await rt.store.feeds.list()
@@ -94,11 +95,36 @@ async def run_console(settings: Settings, *, once: bool) -> int:
             "as they are found, feed problems once; Ctrl-C to stop",
             file=sys.stderr,
         )
+        if web is not None:
+            print(f"casewatch web view on {web[0].url} (read-only)", file=sys.stderr)
         try:
             await asyncio.Event().wait()
         finally:
             await scheduler.shutdown()
+            if web is not None:
+                await web[0].stop()
+                await web[1].close()
     return EXIT_OK
+
+
+async def _console_web(settings: Settings) -> tuple[Any, Any] | None:
+    """Console mode serves the web view too when CASEWATCH_WEB_PORT is set, as the bot does: on its own
+    read-only connection; a port already taken is one line."""
+    if settings.web_port is None:
+        return None
+    from bot.web import WebServer, WebServerError
+    from storage import open_store
+
+    store = await open_store(settings, read_only=True)
+    server = WebServer(
+        store, settings.web_host, settings.web_port, token=settings.web_token, public_url=settings.public_url
+    )
+    try:
+        await server.start()
+    except WebServerError as exc:
+        await store.close()
+        raise CommandFailed(str(exc)) from None
+    return server, store
 
 
 def _when(at: Any) -> str:

@@ -119,6 +119,68 @@ async def test_casewatch_web_serves_and_stops(tmp_path: Path) -> None:
     assert proc.returncode == 130
 
 
+def _console(cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*CASEWATCH, "run", "--console"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _console_alerts_sent(db: Path) -> bool:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        row = conn.execute("SELECT COUNT(*) FROM deliveries WHERE target_kind = 'console' AND state = 'sent'").fetchone()
+    return bool(row and row[0])
+
+
+async def test_console_mode_serves_the_web_view_when_a_port_is_set(tmp_path: Path) -> None:
+    """`casewatch run --console` with CASEWATCH_WEB_PORT: alerts are printed and the cases it finds are on
+    the page, from the same process; Ctrl-C stops both."""
+    from tests.e2e.botworld import SUMMONS, rss
+    from tests.feedserver import FeedServer
+
+    db, port = tmp_path / "console.db", _free_port()
+    async with FeedServer() as feeds:
+        feeds.route("/feed.xml", body=rss(SUMMONS))
+        async with await SqliteStore.open(db) as store:
+            await store.feeds.add(feeds.url("/feed.xml"))
+        env = {
+            **os.environ,
+            "CASEWATCH_DB": str(db),
+            "CASEWATCH_WEB_PORT": str(port),
+            "CASEWATCH_ALERT_ON_FIRST_POLL": "true",
+            "CASEWATCH_ALLOW_PRIVATE_FEEDS": "true",
+            "CASEWATCH_PARSER_WORKERS": "0",
+            "CASEWATCH_DELIVERY_INTERVAL": "0.5",
+        }
+        env.pop("DISCORD_TOKEN", None)
+        proc = _console(tmp_path, env)
+        try:
+            async with aiohttp.ClientSession() as http:
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/") as r:
+                            page = await r.text()
+                            if r.status == 200 and "alt_uscis" in page:
+                                break
+                    except aiohttp.ClientConnectionError:
+                        pass
+                    assert proc.poll() is None, proc.communicate()
+                    assert time.monotonic() < deadline, "no case on the console mode's web view"
+                    await asyncio.sleep(0.2)
+            while not _console_alerts_sent(db):  # the alert is printed by the same process
+                assert time.monotonic() < deadline, "the console alert was not printed"
+                await asyncio.sleep(0.2)
+        finally:
+            proc.send_signal(2)  # Ctrl-C
+            out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert f"casewatch web view on http://127.0.0.1:{port}/ (read-only)" in err
+    assert "Twitter" in out  # the alert was printed too
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
