@@ -110,6 +110,14 @@ async def test_list_search_and_open_a_case(site: tuple[str, Filled], page: Any) 
     await page.screenshot(path=str(DOCS_SHOT), full_page=True)
     assert DOCS_SHOT.stat().st_size > 5_000
 
+    # Filter by legal issue with the menu, as a person would.
+    await page.select_option("select[name=issue]", "child_safety")
+    await page.click("form.filters button[type=submit]")
+    await page.wait_for_url("**&issue=child_safety")
+    assert await page.locator("li.case a.title").all_inner_texts() == ["Reddit v. Texas: lawsuit"]
+    assert await page.locator("li.case li.issue").all_inner_texts() == ["Child safety"]
+    await page.goto(f"{base}/")
+
     # Search with the box, as a person would.
     await page.fill("input[name=q]", "nightowl")
     await page.click("form.filters button[type=submit]")
