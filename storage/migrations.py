@@ -28,8 +28,14 @@ class Migration:
 
 
 def load_migrations() -> list[Migration]:
+    return load_schema_files("storage")
+
+
+def load_schema_files(package: str) -> list[Migration]:
+    """The ``schema/NNNN_*.sql`` files of ``package`` in order ("storage": SQLite, "storage.postgres":
+    PostgreSQL); a gap in the numbering is an error, so a missing file is never skipped silently."""
     found: list[Migration] = []
-    for item in resources.files("storage").joinpath("schema").iterdir():
+    for item in resources.files(package).joinpath("schema").iterdir():
         match = _NAME.match(item.name)
         if match:
             found.append(Migration(int(match.group(1)), item.name, item.read_text(encoding="utf-8")))

@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from storage.errors import DatabaseUnusable, SchemaTooNew, StorageError
+from storage.migrations import Migration, load_schema_files
 
 if TYPE_CHECKING:
     import asyncpg
 
 log = logging.getLogger("storage.migrations")
 
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # pg_advisory_xact_lock keys: one for writers (the SQLite write lock), one for migrations.
 WRITE_LOCK_KEY = 0x63617365  # "case"
 MIGRATE_LOCK_KEY = 0x6D696772  # "migr"
@@ -124,24 +121,8 @@ def is_pg_error(exc: BaseException) -> bool:
 # --- migrations ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
 def load_migrations() -> list[Migration]:
-    found: list[Migration] = []
-    for item in resources.files("storage.postgres").joinpath("schema").iterdir():
-        match = _NAME.match(item.name)
-        if match:
-            found.append(Migration(int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
-    found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise StorageError(f"migration numbering has a gap: expected {expected:04d}, got {migration.name}")
-    return found
+    return load_schema_files("storage.postgres")
 
 
 def latest_version() -> int:
