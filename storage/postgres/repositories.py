@@ -46,6 +46,7 @@ from storage.codec import (
 from storage.errors import NotFound, StorageError
 from storage.postgres.database import Conn, PgDatabase, rowcount
 from storage.postgres.search import article_document, case_document, tsquery_literal
+from storage.repositories import cases as sqlite_cases  # RANKED_MATCHES: one bound for both backends
 from storage.repositories.case_rows import _stored_identity, event_rows_from, headlines_from, members_from
 from storage.repositories.guilds import (
     _JSON_FIELDS,
@@ -697,15 +698,18 @@ class CaseRepository:
         self.decoded.forget()
 
     async def search(self, query: str, limit: int = 25, *, prefix: bool = True) -> builtins.list[Case]:
-        """Full-text search, best match first then newest (``/case search``); the last word may be a prefix."""
+        """Full-text search, best match first then newest (``/case search``); the last word may be a prefix.
+        Only the newest ``RANKED_MATCHES`` matches are ranked, as on SQLite."""
         q = tsquery_literal(query, prefix_last=prefix)
         if q is None:
             return []
         rows = await self.db.fetch(
-            f"SELECT {_C_CASE} FROM cases c WHERE c.search @@ $1::tsquery "
+            f"SELECT {_C_CASE} FROM (SELECT {_C_CASE}, c.search FROM cases c WHERE c.search @@ $1::tsquery "
+            f"ORDER BY c.pk DESC LIMIT $3) c "
             f"ORDER BY {_CASE_RANK} DESC, c.updated_at DESC NULLS LAST, c.pk DESC LIMIT $2",
             q,
             limit,
+            sqlite_cases.RANKED_MATCHES,
         )
         return [case_from_row(r) for r in rows]
 
@@ -759,8 +763,10 @@ class CaseRepository:
                 where.append(f"c.status = {param(status)}")
             if issue:
                 where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
+            # as on SQLite: the newest RANKED_MATCHES matches that pass the filters, ranked
             sql = (
-                f"SELECT {_C_CASE} FROM cases c WHERE {' AND '.join(where)} "
+                f"SELECT {_C_CASE} FROM (SELECT {_C_CASE}, c.search FROM cases c WHERE {' AND '.join(where)} "
+                f"ORDER BY c.pk DESC LIMIT {param(sqlite_cases.RANKED_MATCHES)}) c "
                 f"ORDER BY {_CASE_RANK} DESC, c.updated_at DESC NULLS LAST, c.pk DESC"
             )
         elif platform:

@@ -1,6 +1,6 @@
 """Search ranks the most recently opened RANKED_MATCHES matches (storage/repositories/cases.py): the
 same answer as ranking everything when there are fewer matches, and only current cases beyond that,
-in /case search and the web view's search alike."""
+in /case search and the web view's search alike, on SQLite and PostgreSQL (``any_store``)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ async def _fill(store: SqliteStore) -> None:
             await store.cases.save(_case(n, title), {"reddit"})
 
 
-async def test_fewer_matches_than_the_bound_rank_them_all(store: SqliteStore) -> None:
+async def test_fewer_matches_than_the_bound_rank_them_all(any_store: SqliteStore) -> None:
+    store = any_store
     await _fill(store)
     hits = [c.id for c in await store.cases.search("subpoena", limit=10)]
     assert hits[:2] == ["c07", "c03"]  # best ranked first (equal rank: most recent activity first)
@@ -40,8 +41,9 @@ async def test_fewer_matches_than_the_bound_rank_them_all(store: SqliteStore) ->
 
 
 async def test_beyond_the_bound_only_the_newest_matches_are_ranked(
-    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+    any_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store = any_store
     await _fill(store)
     monkeypatch.setattr(cases_repo, "RANKED_MATCHES", 4)  # the 4 most recently opened: c07..c10
     hits = [c.id for c in await store.cases.search("subpoena", limit=10)]
