@@ -41,7 +41,7 @@ _WORDS = ["court", "judge", "ruling", "appeal", "order", "data", "users", "priva
 # three of them on nearly every sample: a state the tracker itself never leaves behind. Generator 2 keeps
 # one case in SAME_DISPUTE_EVERY as such a near-copy and makes the rest distinct disputes of the same
 # platform (own names, subjects and party; shared generic words, action and platform).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 4
 SAME_DISPUTE_EVERY = 50
 
 
@@ -88,6 +88,7 @@ async def _create_schema(path: Path) -> None:
 def generate(path: Path, n_cases: int, n_articles: int, seed: int = 7) -> float:
     """Fill a fresh database at ``path``; returns the seconds it took."""
     from bot.cases.clustering import platform_keys
+    from bot.detect.issues import issues_of
 
     started = time.perf_counter()
     tmp = path.with_suffix(".partial")
@@ -96,6 +97,10 @@ def generate(path: Path, n_cases: int, n_articles: int, seed: int = 7) -> float:
     asyncio.run(_create_schema(tmp))
     rnd = random.Random(seed)
     tpl = templates()
+    # Each template's legal issues (bot.detect.issues), as the tally a case of its reports would carry.
+    tallies = [
+        json.dumps({tag.key: 1 for tag in issues_of(t.title, t.summary)}) for t in tpl
+    ]
     conn = sqlite3.connect(tmp, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
@@ -114,8 +119,8 @@ def generate(path: Path, n_cases: int, n_articles: int, seed: int = 7) -> float:
     def flush() -> None:
         conn.executemany(
             "INSERT INTO cases (pk, id, title, status, action, platforms, counterparties, court, docket, "
-            "subjects, keywords, opened_at, updated_at, summary, article_count) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "subjects, keywords, opened_at, updated_at, summary, article_count, issues) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             case_rows,
         )
         conn.executemany(
@@ -160,7 +165,7 @@ def generate(path: Path, n_cases: int, n_articles: int, seed: int = 7) -> float:
         case_rows.append((
             k, case_id, title, t.status.value, t.action.value, json.dumps(platforms),
             json.dumps(counterparties), t.court, None, json.dumps(subjects), json.dumps(keywords),
-            opened.isoformat(), updated.isoformat(), t.summary[:300], per_case,
+            opened.isoformat(), updated.isoformat(), t.summary[:300], per_case, tallies[k % len(tpl)],
         ))
         platform_rows += [(case_id, key, updated.isoformat()) for key in sorted(platform_keys(platforms))]
         for j in range(per_case):

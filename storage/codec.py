@@ -36,11 +36,6 @@ def issue_counts_json(counts: Iterable[tuple[str, int]]) -> str:
     return json.dumps(dict(counts), ensure_ascii=False)
 
 
-def issue_marker(issue: str) -> str:
-    """The text an issue key is stored as in ``cases.issues`` (what a SQL substring test looks for)."""
-    return json.dumps(issue) + ":"
-
-
 def issue_counts_from(value: str | None) -> tuple[tuple[str, int], ...]:
     if not value or value == "{}":
         return ()

@@ -41,7 +41,6 @@ from storage.codec import (
     dumps,
     feed_from_row,
     issue_counts_json,
-    issue_marker,
 )
 from storage.errors import NotFound, StorageError
 from storage.postgres.database import Conn, PgDatabase, rowcount
@@ -762,7 +761,9 @@ class CaseRepository:
             if status:
                 where.append(f"c.status = {param(status)}")
             if issue:
-                where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
+                where.append(
+                    f"EXISTS (SELECT 1 FROM case_issues ci WHERE ci.case_pk = c.pk AND ci.issue = {param(issue)})"
+                )
             # as on SQLite: the newest RANKED_MATCHES matches that pass the filters, ranked
             sql = (
                 f"SELECT {_C_CASE} FROM (SELECT {_C_CASE}, c.search FROM cases c WHERE {' AND '.join(where)} "
@@ -776,10 +777,23 @@ class CaseRepository:
             if status:
                 where.append(f"c.status = {param(status)}")
             if issue:
-                where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
+                where.append(
+                    f"EXISTS (SELECT 1 FROM case_issues ci WHERE ci.case_pk = c.pk AND ci.issue = {param(issue)})"
+                )
             sql = (
                 f"SELECT {_C_CASE} FROM case_platforms p JOIN cases c ON c.id = p.case_id WHERE {' AND '.join(where)} "
                 "ORDER BY p.updated_at DESC NULLS LAST, p.seq DESC"
+            )
+        elif issue:
+            # newest first along the issue's own index (schema 0002), as the platform walk above
+            where = [f"i.issue = {param(issue)}"]
+            if action:
+                where.append(f"c.action = {param(action)}")
+            if status:
+                where.append(f"c.status = {param(status)}")
+            sql = (
+                f"SELECT {_C_CASE} FROM case_issues i JOIN cases c ON c.pk = i.case_pk WHERE {' AND '.join(where)} "
+                "ORDER BY i.updated_at DESC NULLS LAST, i.case_pk DESC"
             )
         else:
             where = []
@@ -787,8 +801,6 @@ class CaseRepository:
                 where.append(f"c.action = {param(action)}")
             if status:
                 where.append(f"c.status = {param(status)}")
-            if issue:
-                where.append(f"strpos(c.issues, {param(issue_marker(issue))}) > 0")
             sql = (
                 f"SELECT {_C_CASE} FROM cases c"
                 + (" WHERE " + " AND ".join(where) if where else "")

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.clock import to_iso
 from bot.models import Article, Attachment, Case, CaseEvent, Detection, DocketLink, Observation
 from storage.case_cache import DecodedCaseCache
-from storage.codec import case_from_row, docket_link_json, issue_marker
+from storage.codec import case_from_row, docket_link_json
 from storage.database import Database
 from storage.pipeline import Read, Statement, pipeline
 from storage.repositories.articles import detection_upsert, fts_query
@@ -312,9 +312,9 @@ class CaseRepository:
         if status:
             where.append("c.status = ?")
             params.append(status)
-        if issue:
-            where.append("instr(c.issues, ?) > 0")  # the key as a JSON object key: '"copyright":'
-            params.append(issue_marker(issue))
+        if issue and (query.strip() or platform):
+            where.append("EXISTS (SELECT 1 FROM case_issues ci WHERE ci.case_pk = c.pk AND ci.issue = ?)")
+            params.append(issue)
         if query.strip():
             # the same search as search(): the newest RANKED_MATCHES matches that pass the filters, ranked
             sql = (
@@ -335,6 +335,15 @@ class CaseRepository:
                 + "".join(f" AND {w}" for w in where[1:])
                 + " ORDER BY p.updated_at DESC, p.seq DESC LIMIT ? OFFSET ?"
             )
+        elif issue:
+            # Newest first along the issue's own index (schema 0009), as the platform walk above.
+            sql = (
+                "SELECT c.* FROM case_issues i INDEXED BY case_issues_walk JOIN cases c ON c.pk = i.case_pk "
+                "WHERE i.issue = ?"
+                + "".join(f" AND {w}" for w in where)
+                + " ORDER BY i.updated_at DESC, i.case_pk DESC LIMIT ? OFFSET ?"
+            )
+            params.insert(0, issue)
         else:
             sql = (
                 "SELECT c.* FROM cases c"

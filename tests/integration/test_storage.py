@@ -333,3 +333,33 @@ async def test_legal_issues_and_the_docket_link_round_trip_and_survive_a_regroup
         assert await store.cases.set_docket("c1", None) is True
     cleared = await store.cases.get("c1")
     assert cleared is not None and cleared.docket_link is None
+
+
+async def test_the_issue_index_follows_the_cases_and_pages_like_the_list(any_store: SqliteStore) -> None:
+    store = any_store
+    tagged = [
+        replace(_case(f"k{n}"), updated_at=T0 + timedelta(hours=n), issue_counts=(("encryption", 1),) if n % 2 else ())
+        for n in range(8)
+    ]
+    async with store.transaction():
+        for case in tagged:
+            await store.cases.save(case, {"reddit"})
+    newest_first = [c.id for c in await store.cases.browse(limit=50)]
+    about = [c.id for c in await store.cases.browse(issue="encryption", limit=50)]
+    assert about == [i for i in newest_first if int(i[1:]) % 2]  # the list's order, only the tagged
+    assert [c.id for c in await store.cases.browse(issue="encryption", limit=2, offset=1)] == about[1:3]
+    # A regroup that drops the issue, and one that adds it, move the index with the row.
+    async with store.transaction():
+        await store.cases.save(replace(tagged[1], issue_counts=()), {"reddit"})
+        await store.cases.save(
+            replace(tagged[2], issue_counts=(("encryption", 2),), updated_at=T0 + timedelta(days=3)), {"reddit"}
+        )
+    assert [c.id for c in await store.cases.browse(issue="encryption", limit=50)] == ["k2", "k7", "k5", "k3"]
+    assert [c.id for c in await store.cases.browse(issue="encryption", status="dismissed")] == []
+    # A merge deletes the absorbed row: its index rows go with it.
+    async with store.transaction():
+        await store.cases.merge_many("k7", ["k5"])
+    assert [c.id for c in await store.cases.browse(issue="encryption", limit=50)] == ["k2", "k7", "k3"]
+    async with store.transaction():
+        await store.cases.delete_all()
+    assert await store.cases.browse(issue="encryption") == []
