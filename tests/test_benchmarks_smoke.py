@@ -85,6 +85,29 @@ def test_web_pages_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert all(v["p50_ms"] > 0 for v in data["latency"].values())
 
 
+async def test_pg_lookups_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path, pg_url: str) -> None:
+    shared_path("corpus", "dev.jsonl")
+    import asyncio
+
+    import asyncpg
+
+    from benchmarks import pg_lookups
+
+    args = ["--url", pg_url, "--cases", "200", "--articles", "2000", "--samples", "3", "--cache-dir", str(tmp_path)]
+    try:
+        await asyncio.to_thread(pg_lookups.main, args)
+        data = last_json(capsys.readouterr().out, "pg_lookups")
+        assert set(data["latency"]) == {"pk_lookup", "autocomplete", "search", "show"} and data["load_s"] > 0
+        await asyncio.to_thread(pg_lookups.main, args)  # the copy is kept: not loaded again
+        assert last_json(capsys.readouterr().out, "pg_lookups")["load_s"] is None
+    finally:
+        admin = await asyncpg.connect(pg_url)
+        try:
+            await admin.execute(f"DROP SCHEMA IF EXISTS {pg_lookups._schema(200, 2000)} CASCADE")
+        finally:
+            await admin.close()
+
+
 def test_memory_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     shared_path("feeds", "real")
     shared_path("corpus", "dev.jsonl")

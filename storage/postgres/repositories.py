@@ -463,6 +463,9 @@ def _case_args(case: Case) -> tuple[Any, ...]:
     )
 
 
+AUTOCOMPLETE_WINDOW = 2000  # the newest cases autocomplete tests before it asks the GIN index
+
+
 class CaseRepository:
     """Writes here run inside ``PostgresStore.transaction()``. Candidate rows are decoded through a
     :class:`DecodedCaseCache` validated by the (id, version) pairs of the platform walk, as on SQLite."""
@@ -713,13 +716,28 @@ class CaseRepository:
         return [case_from_row(r) for r in rows]
 
     async def autocomplete(self, query: str, limit: int = 25) -> builtins.list[Case]:
-        """Newest matching cases (by creation) for as-you-type suggestions."""
+        """Newest matching cases (by creation) for as-you-type suggestions.
+
+        PostgreSQL guesses 0.5% of rows for a prefix query, so it walks the primary key backwards and
+        tests every row: right for a common prefix, 34-64 ms at 100k cases for one that matches nothing
+        (the p99). So: the newest ``AUTOCOMPLETE_WINDOW`` cases first (under 1 ms); only when fewer than
+        ``limit`` of them match is the term rare, and the GIN index answers (``pk + 0`` keeps the planner
+        off the backward walk), which is quick for rare terms."""
         q = tsquery_literal(query, prefix_last=True)
         if q is None:
             return []
-        rows = await self.db.fetch(
-            f"SELECT {_CASE} FROM cases WHERE search @@ $1::tsquery ORDER BY pk DESC LIMIT $2", q, limit
-        )
+        async with self.db.conn() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_C_CASE} FROM (SELECT {_CASE}, search FROM cases ORDER BY pk DESC LIMIT $3) c "
+                "WHERE c.search @@ $1::tsquery ORDER BY c.pk DESC LIMIT $2",
+                q,
+                limit,
+                AUTOCOMPLETE_WINDOW,
+            )
+            if len(rows) < limit:
+                rows = await conn.fetch(
+                    f"SELECT {_CASE} FROM cases WHERE search @@ $1::tsquery ORDER BY pk + 0 DESC LIMIT $2", q, limit
+                )
         return [case_from_row(r) for r in rows]
 
     async def recent(self, limit: int = 10, offset: int = 0) -> builtins.list[Case]:

@@ -54,3 +54,19 @@ async def test_beyond_the_bound_only_the_newest_matches_are_ranked(
     filtered = [c.id for c in await store.cases.browse(query="subpoena", status="filed", limit=10)]
     assert filtered == hits
     assert await store.cases.browse(query="subpoena", status="settled") == []
+
+
+async def test_autocomplete_answers_the_same_whichever_way_it_looks(
+    any_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL tests the newest AUTOCOMPLETE_WINDOW cases first and asks its GIN index only when too few
+    of them match; the answer is the newest matches either way (SQLite walks its index directly)."""
+    from storage.postgres import repositories as pg_repositories
+
+    store = any_store
+    await _fill(store)
+    monkeypatch.setattr(pg_repositories, "AUTOCOMPLETE_WINDOW", 3)
+    assert [c.id for c in await store.cases.autocomplete("subp", limit=2)] == ["c10", "c09"]  # in the window
+    assert [c.id for c in await store.cases.autocomplete("subp", limit=5)] == ["c10", "c09", "c08", "c07", "c06"]
+    assert [c.id for c in await store.cases.autocomplete("fight", limit=5)] == ["c07", "c03"]  # older than it
+    assert await store.cases.autocomplete("zzz", limit=5) == []
