@@ -181,3 +181,19 @@ def test_docket_urls() -> None:
     for bad in ("ftp://x/docket/1/", "javascript:alert(1)", "https:///docket/1/", "https://a b/", "x" * 600):
         with pytest.raises(ValueError):
             parse_docket_url(bad)
+
+
+async def test_a_refused_token_stores_nothing_and_the_case_is_asked_again(
+    fake_discord: FakeDiscord, tmp_path: Path, courtlistener: FakeCourtListener, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = ClientSettings(token="not-the-token", base_url=courtlistener.base_url, per_minute=600, per_hour=6000)
+    async for world in _world(fake_discord, bot_settings(tmp_path, fake_discord, courtlistener=wrong)):
+        await world.ingest(rss(SUIT))
+        assert await _sweep(world) == 1
+        assert world.bot.docket.results == {"error": 1}
+        [case] = await world.store.cases.search("ALT_uscis")
+        assert case.docket_link is None
+        assert [c.id for c in await world.store.cases.needing_docket_lookup(10)] == [case.id]  # not marked
+        assert await world.bot.publisher.drain() == {}
+        assert "not-the-token" not in caplog.text  # the token is never logged
+        assert await _sweep(world) == 1  # the next sweep asks again
