@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="casewatch",
         description="Follow legal fights over online platforms in the news.",
         epilog="exit status: 0 ok, 1 failed, 2 bad input, 3 no source could be polled, 4 some sources failed "
-        "(ingest, run --once). Court dockets: with COURTLISTENER_TOKEN set, `run` looks cases up on "
-        "CourtListener and links the docket; without it that feature is off.",
+        "(ingest, run --once). Court dockets: with COURTLISTENER_TOKEN set, the bot (`run` with "
+        "DISCORD_TOKEN) looks cases up on CourtListener and links the docket; without it that feature is off.",
     )
     parser.add_argument("--db", help="database file (default: $CASEWATCH_DB or ./casewatch.db)")
     parser.add_argument(
