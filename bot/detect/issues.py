@@ -37,6 +37,21 @@ LABELS: dict[str, str] = {
     "biometric_privacy": "Biometric privacy",
     "copyright": "Copyright",
 }
+# The same labels in at most 20 characters: Discord's limit for a forum tag name.
+TAG_LABELS: dict[str, str] = {
+    "free_speech": "Free speech",
+    "section_230": "Section 230",
+    "anonymous_speech": "Anonymous speech",
+    "sca_ecpa": "SCA / ECPA",
+    "fisa_nsl": "FISA / NSLs",
+    "encryption": "Encryption",
+    "data_protection": "Data protection",
+    "online_safety": "Online safety laws",
+    "competition": "Antitrust",
+    "child_safety": "Child safety",
+    "biometric_privacy": "Biometric privacy",
+    "copyright": "Copyright",
+}
 # Other names people type for an issue in /alerts filters and /case search (lowercase).
 ALIASES: dict[str, tuple[str, ...]] = {
     "free_speech": ("first amendment", "1a", "speech", "censorship"),

@@ -196,3 +196,9 @@ def test_the_prefix_shortcut_gives_the_same_tags_on_the_corpus() -> None:
             it = json.loads(line)
             got = [(t.key, t.words) for t in issues_of(it["title"], it["summary"])]
             assert got == _reference_issues(it["title"], it["summary"]), it["id"]
+
+
+def test_every_issue_has_a_forum_tag_label_discord_accepts() -> None:
+    assert set(issues.TAG_LABELS) == set(LABELS)
+    assert all(0 < len(label) <= 20 for label in issues.TAG_LABELS.values())
+    assert len({label.lower() for label in issues.TAG_LABELS.values()}) == len(LABELS)
