@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from bot.clock import from_iso
+from bot.clock import from_iso, to_iso
 from bot.models import Action, Article, Case, CaseEvent, DocketLink, Feed, Stage
 
 
@@ -146,3 +146,38 @@ def event_from_row(row: Any) -> CaseEvent:
         article_id=row["article_id"],
         url=row["url"],
     )
+
+
+def cases_dump(cases: Iterable[Case], url_rows: Iterable[Any], event_rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """`casewatch cases --json`: each case with its report URLs (rows of case id, url, in report order)
+    and status events (case_events rows in order), the same from either backend."""
+    urls: dict[str, list[str]] = {}
+    for r in url_rows:
+        if r[1]:
+            urls.setdefault(r[0], []).append(r[1])
+    events: dict[str, list[dict[str, Any]]] = {}
+    for r in event_rows:
+        events.setdefault(r["case_id"], []).append(
+            {"from": r["from_status"], "to": r["to_status"], "at": r["at"], "url": r["url"]}
+        )
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "status": c.status.value,
+            "platforms": list(c.platforms),
+            "counterparties": list(c.counterparties),
+            "action": c.action.value,
+            "court": c.court,
+            "docket": c.docket,
+            "subjects": list(c.subjects),
+            "issues": list(c.issues),
+            "docket_url": c.docket_link.url if c.docket_link else None,
+            "opened_at": to_iso(c.opened_at),
+            "updated_at": to_iso(c.updated_at),
+            "article_urls": urls.get(c.id, []),
+            "events": events.get(c.id, []),
+            "summary": c.summary,
+        }
+        for c in cases
+    ]

@@ -37,6 +37,7 @@ from storage.case_cache import DecodedCaseCache
 from storage.codec import (
     article_from_row,
     case_from_row,
+    cases_dump,
     docket_link_json,
     dumps,
     feed_from_row,
@@ -851,34 +852,7 @@ class CaseRepository:
                 "WHERE d.case_id IS NOT NULL ORDER BY COALESCE(a.published, a.fetched_at), a.id"
             )
             event_rows = await conn.fetch("SELECT * FROM case_events ORDER BY at, id")
-        urls: dict[str, builtins.list[str]] = {}
-        for r in url_rows:
-            if r[1]:
-                urls.setdefault(r[0], []).append(r[1])
-        events: dict[str, builtins.list[dict[str, Any]]] = {}
-        for r in event_rows:
-            events.setdefault(r["case_id"], []).append(
-                {"from": r["from_status"], "to": r["to_status"], "at": r["at"], "url": r["url"]}
-            )
-        return [
-            {
-                "id": c.id,
-                "title": c.title,
-                "status": c.status.value,
-                "platforms": list(c.platforms),
-                "counterparties": list(c.counterparties),
-                "action": c.action.value,
-                "court": c.court,
-                "docket": c.docket,
-                "subjects": list(c.subjects),
-                "opened_at": to_iso(c.opened_at),
-                "updated_at": to_iso(c.updated_at),
-                "article_urls": urls.get(c.id, []),
-                "events": events.get(c.id, []),
-                "summary": c.summary,
-            }
-            for c in cases
-        ]
+        return cases_dump(cases, url_rows, event_rows)
 
 
 class OutboxRepository:

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.clock import to_iso
 from bot.models import Article, Attachment, Case, CaseEvent, Detection, DocketLink, Observation
 from storage.case_cache import DecodedCaseCache
-from storage.codec import case_from_row, docket_link_json
+from storage.codec import case_from_row, cases_dump, docket_link_json
 from storage.database import Database
 from storage.pipeline import Read, Statement, pipeline
 from storage.repositories.articles import detection_upsert, fts_query
@@ -374,34 +374,9 @@ class CaseRepository:
     async def dump(self) -> list[dict[str, Any]]:
         """Cases with their articles and events, in the shape of `casewatch cases --json`."""
         cases = [case_from_row(r) for r in await self.db.fetchall("SELECT * FROM cases ORDER BY pk")]
-        urls: dict[str, list[str]] = {}
-        for r in await self.db.fetchall(
+        url_rows = await self.db.fetchall(
             "SELECT d.case_id, a.url FROM detections d JOIN articles a ON a.id = d.article_id "
             "WHERE d.case_id IS NOT NULL ORDER BY COALESCE(a.published, a.fetched_at), a.id"
-        ):
-            if r[1]:
-                urls.setdefault(r[0], []).append(r[1])
-        events: dict[str, list[dict[str, Any]]] = {}
-        for r in await self.db.fetchall("SELECT * FROM case_events ORDER BY at, id"):
-            events.setdefault(r["case_id"], []).append(
-                {"from": r["from_status"], "to": r["to_status"], "at": r["at"], "url": r["url"]}
-            )
-        return [
-            {
-                "id": c.id,
-                "title": c.title,
-                "status": c.status.value,
-                "platforms": list(c.platforms),
-                "counterparties": list(c.counterparties),
-                "action": c.action.value,
-                "court": c.court,
-                "docket": c.docket,
-                "subjects": list(c.subjects),
-                "opened_at": to_iso(c.opened_at),
-                "updated_at": to_iso(c.updated_at),
-                "article_urls": urls.get(c.id, []),
-                "events": events.get(c.id, []),
-                "summary": c.summary,
-            }
-            for c in cases
-        ]
+        )
+        event_rows = await self.db.fetchall("SELECT * FROM case_events ORDER BY at, id")
+        return cases_dump(cases, url_rows, event_rows)

@@ -76,7 +76,10 @@ def test_ingest_dump_reprocess(tmp_path: Path, capsys: pytest.CaptureFixture[str
         "article_urls",
         "events",
         "summary",
+        "issues",
+        "docket_url",
     } <= set(case)
+    assert case["docket_url"] is None and isinstance(case["issues"], list)
 
     code, out, _ = run(capsys, "reprocess", "--db", db)
     assert code == 0 and "reprocessed 3 articles: 2 relevant in 1 cases" in out
