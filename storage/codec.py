@@ -181,3 +181,34 @@ def cases_dump(cases: Iterable[Case], url_rows: Iterable[Any], event_rows: Itera
         }
         for c in cases
     ]
+
+
+# The columns `casewatch articles --json` reads, after the article's own (both backends).
+ARTICLE_DUMP_COLUMNS = (
+    "f.url AS feed_url, d.relevant, d.score, d.platforms, d.counterparties, d.action, d.stage, d.court, "
+    "d.docket, d.subjects, d.reasons, d.issues, d.case_id"
+)
+
+
+def article_dump(r: Any) -> dict[str, Any]:
+    """One row of `casewatch articles --json` (an article joined with its detection)."""
+    relevant = bool(r["relevant"])
+    return {
+        "id": r["id"],
+        "url": r["url"],
+        "title": r["title"],
+        "published": r["published"],
+        "fetched_at": r["fetched_at"],
+        "feed": r["feed_url"],
+        "relevant": relevant,
+        "score": r["score"] if r["score"] is not None else 0.0,
+        "platforms": json.loads(r["platforms"]) if relevant else [],
+        "counterparties": json.loads(r["counterparties"]) if relevant else [],
+        "action": r["action"] if relevant else None,
+        "stage": r["stage"] if relevant else None,
+        "court": r["court"] if relevant else None,
+        "docket": r["docket"] if relevant else None,
+        "issues": json.loads(r["issues"]) if relevant and r["issues"] else [],
+        "case_id": r["case_id"] if relevant else None,
+        "reasons": json.loads(r["reasons"]) if r["reasons"] else [],
+    }

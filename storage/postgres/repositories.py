@@ -35,6 +35,8 @@ from bot.models import (
 )
 from storage.case_cache import DecodedCaseCache
 from storage.codec import (
+    ARTICLE_DUMP_COLUMNS,
+    article_dump,
     article_from_row,
     case_from_row,
     cases_dump,
@@ -380,34 +382,10 @@ class ArticleRepository:
 
     async def dump(self) -> builtins.list[dict[str, Any]]:
         rows = await self.db.fetch(
-            f"SELECT {_A_ARTICLE}, f.url AS feed_url, d.relevant, d.score, d.platforms, d.counterparties, d.action, "
-            "d.stage, d.court, d.docket, d.subjects, d.reasons, d.case_id FROM articles a "
+            f"SELECT {_A_ARTICLE}, {ARTICLE_DUMP_COLUMNS} FROM articles a "
             "JOIN feeds f ON f.id = a.feed_id LEFT JOIN detections d ON d.article_id = a.id ORDER BY a.id"
         )
-        out = []
-        for r in rows:
-            relevant = bool(r["relevant"])
-            out.append(
-                {
-                    "id": r["id"],
-                    "url": r["url"],
-                    "title": r["title"],
-                    "published": r["published"],
-                    "fetched_at": r["fetched_at"],
-                    "feed": r["feed_url"],
-                    "relevant": relevant,
-                    "score": r["score"] if r["score"] is not None else 0.0,
-                    "platforms": json.loads(r["platforms"]) if relevant else [],
-                    "counterparties": json.loads(r["counterparties"]) if relevant else [],
-                    "action": r["action"] if relevant else None,
-                    "stage": r["stage"] if relevant else None,
-                    "court": r["court"] if relevant else None,
-                    "docket": r["docket"] if relevant else None,
-                    "case_id": r["case_id"] if relevant else None,
-                    "reasons": json.loads(r["reasons"]) if r["reasons"] else [],
-                }
-            )
-        return out
+        return [article_dump(r) for r in rows]
 
     async def search(self, query: str, limit: int = 20) -> builtins.list[Article]:
         """Full-text search over the articles detection marked relevant (as SQLite's articles_fts)."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from bot.clock import to_iso
 from bot.models import Article, Detection, Entry
-from storage.codec import article_from_row, dumps
+from storage.codec import ARTICLE_DUMP_COLUMNS, article_dump, article_from_row, dumps
 from storage.database import Database
 
 
@@ -144,34 +143,10 @@ class ArticleRepository:
     async def dump(self) -> list[dict[str, Any]]:
         """Articles joined with their detections, in the shape of `casewatch articles --json`."""
         rows = await self.db.fetchall(
-            "SELECT a.*, f.url AS feed_url, d.relevant, d.score, d.platforms, d.counterparties, d.action, "
-            "d.stage, d.court, d.docket, d.subjects, d.reasons, d.case_id FROM articles a "
+            f"SELECT a.*, {ARTICLE_DUMP_COLUMNS} FROM articles a "
             "JOIN feeds f ON f.id = a.feed_id LEFT JOIN detections d ON d.article_id = a.id ORDER BY a.id"
         )
-        out = []
-        for r in rows:
-            relevant = bool(r["relevant"])
-            out.append(
-                {
-                    "id": r["id"],
-                    "url": r["url"],
-                    "title": r["title"],
-                    "published": r["published"],
-                    "fetched_at": r["fetched_at"],
-                    "feed": r["feed_url"],
-                    "relevant": relevant,
-                    "score": r["score"] if r["score"] is not None else 0.0,
-                    "platforms": json.loads(r["platforms"]) if relevant else [],
-                    "counterparties": json.loads(r["counterparties"]) if relevant else [],
-                    "action": r["action"] if relevant else None,
-                    "stage": r["stage"] if relevant else None,
-                    "court": r["court"] if relevant else None,
-                    "docket": r["docket"] if relevant else None,
-                    "case_id": r["case_id"] if relevant else None,
-                    "reasons": json.loads(r["reasons"]) if r["reasons"] else [],
-                }
-            )
-        return out
+        return [article_dump(r) for r in rows]
 
     async def search(self, query: str, limit: int = 20) -> list[Article]:
         """Full-text search over the articles detection marked relevant (the only ones indexed, 0003)."""
