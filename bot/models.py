@@ -259,6 +259,7 @@ class GuildSettings:
     exclude_keywords: tuple[str, ...] = ()
     digest: DigestMode = DigestMode.OFF
     admin_channel_id: int | None = None
+    alert_forum: bool = False  # the alert channel is a forum: one post per case, developments too
 
 
 @dataclass(frozen=True, slots=True)

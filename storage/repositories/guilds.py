@@ -20,6 +20,7 @@ _SETTINGS_FIELDS = (
     "exclude_keywords",
     "digest",
     "admin_channel_id",
+    "alert_forum",
 )
 _JSON_FIELDS = {"platforms", "actions", "include_keywords", "exclude_keywords"}
 
@@ -36,6 +37,7 @@ def _settings_from_row(row: Any) -> GuildSettings:
         exclude_keywords=loads(row["exclude_keywords"]),
         digest=DigestMode(row["digest"]),
         admin_channel_id=row["admin_channel_id"],
+        alert_forum=bool(row["alert_forum"]),
     )
 
 
