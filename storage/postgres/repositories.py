@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import to_iso, utcnow
+from bot.delivery.forum import ForumPost
 from bot.models import (
     Article,
     Attachment,
@@ -37,15 +38,14 @@ from storage.codec import article_from_row, case_from_row, dumps, feed_from_row
 from storage.errors import NotFound, StorageError
 from storage.postgres.database import Conn, PgDatabase, rowcount
 from storage.postgres.search import article_document, case_document, tsquery_literal
-from bot.delivery.forum import ForumPost
 from storage.repositories.case_rows import _stored_identity, event_rows_from, headlines_from, members_from
+from storage.repositories.forum_posts import _post_from_row
 from storage.repositories.guilds import (
     _JSON_FIELDS,
     _SETTINGS_FIELDS,
     _settings_from_row,
     _subscription_from_row,
 )
-from storage.repositories.forum_posts import _post_from_row
 from storage.repositories.outbox import HELD, PENDING, _delivery_from_row
 
 # PostgreSQL text cannot hold NUL characters (SQLite's can). Feed text is cleaned long before it gets here,
