@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.delivery.render import clean_text, clip, stage_label
+from bot.delivery.render import clean_text, clip, neutralise_mentions, stage_label
 from bot.models import Case, is_closed
 
 THREAD_NAME_MAX = 100  # Discord: a thread name is 1-100 characters
@@ -41,8 +41,9 @@ class ForumPost:
 
 
 def post_title(case: Case) -> str:
-    """The post's name: the case title as plain text (thread names do not render markdown), 1-100 chars."""
-    text = " ".join(clean_text(case.title).split())
+    """The post's name: the case title as plain text (thread names do not render markdown), mention
+    syntax made inert, 1-100 characters."""
+    text = " ".join(neutralise_mentions(clean_text(case.title)).split())
     return clip(text, THREAD_NAME_MAX) or f"case {case.id}"[:THREAD_NAME_MAX]
 
 

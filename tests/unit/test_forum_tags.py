@@ -42,7 +42,8 @@ def test_tag_names_and_titles_fit_discords_limits_and_are_plain_text() -> None:
     assert len(tag_name(long)) <= TAG_NAME_MAX and tag_name(long).startswith("The Very")
     assert tag_name("a\u200b b\n c") == "a b c"
     title = post_title(case(title="**Bold** <@123> " + "word " * 40))
-    assert len(title) <= THREAD_NAME_MAX and title.startswith("**Bold** <@123> word")
+    assert "@\u2024everyone" in post_title(case(title="@everyone look"))
+    assert len(title) <= THREAD_NAME_MAX and title.startswith("**Bold** @user word")
     assert post_title(case(title="\u200b")) == "case c1"
 
 
