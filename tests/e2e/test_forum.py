@@ -226,3 +226,83 @@ async def test_without_manage_channels_posts_go_out_without_tags_and_admins_hear
     await world.bot.publisher.drain()
     assert len(world.fake.messages(notices)) == 1  # not repeated
     assert world.fake.client_error_count == 0
+
+
+async def test_guilds_stay_apart_and_text_channels_work_as_before(world: World) -> None:
+    forum = await forum_world(world)
+    other = world.fake.add_guild("Other newsroom")
+    text = world.fake.add_text_channel(other, "alerts")
+    idle_forum = world.fake.add_forum_channel(other, "unused")
+    mod = world.fake.add_member(other, "other-mod", permissions=["manage_guild"])
+    await asyncio.sleep(0.05)
+    await (await world.fake.invoke_slash(other, text, mod, "alerts set", {"channel": text})).response()
+    assert (await world.store.guilds.settings(other.id)).alert_forum is False
+
+    await world.ingest(rss(SUMMONS))
+    assert await world.bot.publisher.drain() == {"sent": 2}
+    [thread] = world.fake.threads_of(forum)
+    [card] = world.fake.messages(text)  # the other guild's text channel: a card, as always
+    assert card.embeds[0]["title"] == starter(world, thread).embeds[0]["title"]
+    assert world.fake.threads_of(idle_forum) == [] and thread.guild_id == world.guild.id
+    [case] = await world.store.cases.search("ALT_uscis")
+    assert await world.store.forum_posts.get(case.id, idle_forum.id) is None
+    assert (await world.store.forum_posts.get(case.id, forum.id)).guild_id == world.guild.id
+    assert await world.store.cards.get(case.id, text.id) == card.id
+
+    await world.ingest(rss(SUMMONS, FOLLOWUP))  # developments reach the forum's post only
+    assert await world.bot.publisher.drain() == {"sent": 1}
+    assert len(world.fake.messages(thread)) == 2 and world.fake.messages(text) == [card]
+    await world.ingest(rss(SUMMONS, FOLLOWUP, WITHDRAWN))
+    assert await world.bot.publisher.drain() == {"sent": 2}
+    card_now, update = world.fake.messages(text)
+    assert card_now.edit_count == 1 and "Status update" in update.content  # the text channel's usual pair
+    assert len(world.fake.messages(thread)) == 3 and thread.archived
+
+
+async def test_feed_text_pings_nobody_and_only_the_configured_role_on_a_new_post(world: World) -> None:
+    role = world.fake.add_role(world.guild, "case-watchers")
+    forum = await forum_world(world)
+    await world.slash("alerts ping", {"role": role})
+    await world.ingest(rss(REDDIT))
+    await world.bot.publisher.drain()
+    [thread] = world.fake.threads_of(forum)
+    assert "@everyone" not in (thread.name or "") and "<@&123>" not in (thread.name or "")
+    [request] = thread_posts(world, forum)
+    message = request.json["message"]
+    assert message["allowed_mentions"]["parse"] == [] and [int(r) for r in message["allowed_mentions"]["roles"]] == [role.id]
+    assert message["content"].startswith(f"<@&{role.id}>")
+    text = str(message["embeds"])
+    assert "@everyone" not in text and "@here" not in text and "<@&123>" not in text and "](javascript:" not in text
+    reddit_later = item(
+        "r2",
+        "Reddit subpoena fight: judge hears @everyone <@&123> arguments",
+        "Reddit asked a federal judge to quash a subpoena from film studios that want the identities of users.",
+        when=START + timedelta(hours=5),
+    )
+    await world.ingest(rss(REDDIT, reddit_later))
+    await world.bot.publisher.drain()
+    later = [r for r in world.fake.requests_to("POST", rf"^/channels/{thread.id}/messages$")]
+    assert later and all(r.json["allowed_mentions"] == {"parse": []} for r in later)
+    assert all("@everyone" not in r.json["content"] and "<@&123>" not in r.json["content"] for r in later)
+
+
+async def test_a_digest_in_a_forum_is_one_post_of_its_own(world: World) -> None:
+    forum = await forum_world(world)
+    await world.slash("alerts digest", {"mode": DigestMode.DAILY.value})
+    await world.ingest(rss(SUMMONS, REDDIT))
+    assert await world.bot.publisher.drain() == {}
+    assert await compile_digests(world.store, utcnow() + timedelta(days=1, minutes=1)) == 1
+    assert await world.bot.publisher.drain() == {"sent": 1}
+    [digest] = world.fake.threads_of(forum)
+    assert "digest" in (digest.name or "").lower()
+    [message] = world.fake.messages(digest)
+    assert "Twitter" in message.embeds[0]["description"] and "Reddit" in message.embeds[0]["description"]
+
+
+async def test_a_forum_the_bot_cannot_post_inside_is_refused(world: World) -> None:
+    forum = world.fake.add_forum_channel(world.guild, "cases")
+    world.fake.set_overwrite(forum, world.fake.bot_member(world.guild), deny=["send_messages_in_threads"])
+    await asyncio.sleep(0.05)
+    answer = await world.slash("alerts set", {"channel": forum})
+    assert "Send Messages in Threads" in (answer.content or "")
+    assert (await world.store.guilds.settings(world.guild.id)).alert_channel_id is None
