@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery import render
-from bot.delivery.publisher import send_spec
+from bot.delivery.publisher import send_spec, start_post
 from bot.guards import normalise_actions, split_list, unknown_actions
 from bot.models import Action, Case, DigestMode, GuildSettings, Stage
 from cogs.common import app, bot_can_post, defer_if_slow, reply, require_admin
@@ -200,7 +200,7 @@ class AlertsCog(
             if interaction.guild and settings.alert_channel_id
             else None
         )
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             await reply(interaction, "No alert channel yet. Choose one with /alerts set first.")
             return
         missing = bot_can_post(channel)
@@ -208,7 +208,10 @@ class AlertsCog(
             await reply(interaction, f"I cannot post in {channel.mention}: missing {', '.join(missing)}.")
             return
         spec = render.message("**Sample alert** (this is a test)", [render.case_card(SAMPLE)])
-        await defer_if_slow(interaction, send_spec(channel, spec))  # a busy channel's bucket can wait
+        if isinstance(channel, discord.ForumChannel):  # a forum: the sample is a post of its own
+            await defer_if_slow(interaction, start_post(channel, "Sample case (casewatch test)", spec))
+        else:
+            await defer_if_slow(interaction, send_spec(channel, spec))  # a busy channel's bucket can wait
         pinged = f" New cases will also ping <@&{settings.ping_role_id}>." if settings.ping_role_id else ""
         await reply(interaction, f"Posted a sample in {channel.mention}.{pinged}")
 

@@ -16,7 +16,13 @@ from tests.fakediscord import FakeDiscord
 from tests.fakediscord.client import running_bot
 from tests.fakediscord.state import FakeChannel
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (8).to_bytes(4, "big") + (4).to_bytes(4, "big") + b"\x08" * 5
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + b"\x00\x00\x00\rIHDR"
+    + (8).to_bytes(4, "big")
+    + (4).to_bytes(4, "big")
+    + b"\x08" * 5
+)
 
 
 async def call(fake: FakeDiscord, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -66,7 +72,10 @@ async def test_tags_are_checked_and_only_manage_channels_edits_them(fake_discord
     fake.set_overwrite(forum, fake.bot_member(guild), allow=["manage_channels"])
     status, edited = await call(fake, "PATCH", f"/channels/{forum.id}", new_tags)
     assert status == 200 and [t["name"] for t in edited["available_tags"]][-1] == "Twitter"
-    assert edited["available_tags"][-1]["id"] not in ids and [t["id"] for t in edited["available_tags"]][:6] == ids
+    assert (
+        edited["available_tags"][-1]["id"] not in ids
+        and [t["id"] for t in edited["available_tags"]][:6] == ids
+    )
     too_many = {"available_tags": [{"name": f"n{i}"} for i in range(21)]}
     assert (await call(fake, "PATCH", f"/channels/{forum.id}", too_many))[0] == 400
     too_long = {"available_tags": [{"name": "x" * 21}]}
@@ -107,12 +116,16 @@ async def test_archiving_editing_and_deleting_a_post(fake_discord: FakeDiscord) 
 
 async def test_forum_permissions(fake_discord: FakeDiscord) -> None:
     fake = fake_discord
-    guild = fake.add_guild("g", everyone_permissions=["view_channel", "send_messages", "read_message_history"])
+    guild = fake.add_guild(
+        "g", everyone_permissions=["view_channel", "send_messages", "read_message_history"]
+    )
     forum = fake.add_forum_channel(guild, "cases")
     _, made = await call(fake, "POST", f"/channels/{forum.id}/threads", post_body())
     status, body = await call(fake, "POST", f"/channels/{made['id']}/messages", {"content": "x"})
     assert (status, body["code"]) == (403, 50013)  # no SEND_MESSAGES_IN_THREADS
-    fake.set_overwrite(forum, fake.bot_member(guild), deny=["send_messages"], allow=["send_messages_in_threads"])
+    fake.set_overwrite(
+        forum, fake.bot_member(guild), deny=["send_messages"], allow=["send_messages_in_threads"]
+    )
     assert (await call(fake, "POST", f"/channels/{made['id']}/messages", {"content": "x"}))[0] == 200
     status, body = await call(fake, "POST", f"/channels/{forum.id}/threads", post_body())
     assert (status, body["code"]) == (403, 50013)  # no SEND_MESSAGES: no new posts
@@ -143,7 +156,12 @@ async def test_discord_py_creates_a_post_with_an_upload_and_tags(fake_discord: F
         fetched = await client.fetch_channel(made.thread.id)
         assert isinstance(fetched, discord.Thread) and fetched.archived
     [request] = fake.requests_to("POST", rf"^/channels/{forum_state.id}/threads$")
-    assert request.files == ["t.png"] and request.json["message"]["embeds"][0]["image"]["url"] == "attachment://t.png"
+    assert (
+        request.files == ["t.png"]
+        and request.json["message"]["embeds"][0]["image"]["url"] == "attachment://t.png"
+    )
     [thread] = fake.threads_of(forum_state)
     [starter] = fake.messages(thread)
-    assert starter.attachments[0]["filename"] == "t.png" and starter.embeds[0]["image"]["url"].endswith("/t.png")
+    assert starter.attachments[0]["filename"] == "t.png" and starter.embeds[0]["image"]["url"].endswith(
+        "/t.png"
+    )

@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 
 from bot.app import CasewatchBot
+from bot.clock import utcnow
 from bot.delivery import render
 from bot.delivery.jobs import compile_digests
-from bot.clock import utcnow
 from bot.models import DigestMode, TargetKind
 from tests.e2e.botworld import FOLLOWUP, REDDIT, START, SUMMONS, WITHDRAWN, World, item, rss, world_fixture  # noqa: F401
 from tests.fakediscord.client import running_bot
@@ -110,7 +110,9 @@ async def test_developments_and_status_changes_go_into_the_post_closing_archives
     await world.ingest(rss(SUMMONS, FOLLOWUP))  # a development: in the post, and to the follower
     assert await world.bot.publisher.drain() == {"sent": 2}
     first, development = world.fake.messages(thread)
-    assert first.id == card.id and "New on" in development.content and "civil liberties" in development.content
+    assert (
+        first.id == card.id and "New on" in development.content and "civil liberties" in development.content
+    )
     assert len(world.fake.dm_messages(world.member.user)) == 1
     assert len(world.fake.threads_of(forum)) == 1 and not thread.archived
 
@@ -133,7 +135,11 @@ async def test_developments_and_status_changes_go_into_the_post_closing_archives
     assert not thread.archived and len(world.fake.threads_of(forum)) == 1
     assert tag_names(forum, thread)[0] == "open"
     assert "Status update" in world.fake.messages(thread)[-1].content
-    unarchive = [r for r in world.fake.requests_to("PATCH", rf"^/channels/{thread.id}$") if r.json.get("archived") is False]
+    unarchive = [
+        r
+        for r in world.fake.requests_to("PATCH", rf"^/channels/{thread.id}$")
+        if r.json.get("archived") is False
+    ]
     assert len(unarchive) == 1 and unarchive[0].status == 200
     assert world.fake.client_error_count == 0
 
@@ -269,10 +275,17 @@ async def test_feed_text_pings_nobody_and_only_the_configured_role_on_a_new_post
     assert "@everyone" not in (thread.name or "") and "<@&123>" not in (thread.name or "")
     [request] = thread_posts(world, forum)
     message = request.json["message"]
-    assert message["allowed_mentions"]["parse"] == [] and [int(r) for r in message["allowed_mentions"]["roles"]] == [role.id]
+    assert message["allowed_mentions"]["parse"] == [] and [
+        int(r) for r in message["allowed_mentions"]["roles"]
+    ] == [role.id]
     assert message["content"].startswith(f"<@&{role.id}>")
     text = str(message["embeds"])
-    assert "@everyone" not in text and "@here" not in text and "<@&123>" not in text and "](javascript:" not in text
+    assert (
+        "@everyone" not in text
+        and "@here" not in text
+        and "<@&123>" not in text
+        and "](javascript:" not in text
+    )
     reddit_later = item(
         "r2",
         "Reddit subpoena fight: judge hears @everyone <@&123> arguments",
@@ -306,3 +319,12 @@ async def test_a_forum_the_bot_cannot_post_inside_is_refused(world: World) -> No
     answer = await world.slash("alerts set", {"channel": forum})
     assert "Send Messages in Threads" in (answer.content or "")
     assert (await world.store.guilds.settings(world.guild.id)).alert_channel_id is None
+
+
+async def test_alerts_test_in_a_forum_makes_a_sample_post(world: World) -> None:
+    forum = await forum_world(world)
+    answer = await world.slash("alerts test")
+    assert "Posted a sample" in (answer.content or "")
+    [sample] = world.fake.threads_of(forum)
+    assert sample.name == "Sample case (casewatch test)"
+    assert "Sample alert" in world.fake.messages(sample)[0].content
