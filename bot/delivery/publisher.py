@@ -484,6 +484,9 @@ class DiscordPublisher:
             except discord.NotFound as exc:
                 if exc.code != 10003:  # Unknown Channel: the post went while we worked; make it again
                     raise
+            except discord.Forbidden as exc:
+                # A moderator locked this one post: fail this delivery alone, not the whole forum.
+                raise PermanentFailure(f"the post of case {case.id} cannot be changed: {exc.text}", None) from exc
         if d.kind is DeliveryKind.NEW_CASE:
             spec = render.new_case_message(case, sources, d.ping_role_id)
         elif d.kind is DeliveryKind.STATUS_UPDATE:

@@ -328,3 +328,46 @@ async def test_alerts_test_in_a_forum_makes_a_sample_post(world: World) -> None:
     [sample] = world.fake.threads_of(forum)
     assert sample.name == "Sample case (casewatch test)"
     assert "Sample alert" in world.fake.messages(sample)[0].content
+
+
+async def test_a_development_on_a_closed_case_is_posted_and_the_post_archived_again(world: World) -> None:
+    forum = await forum_world(world)
+    await world.ingest(rss(SUMMONS, WITHDRAWN))
+    await world.bot.publisher.drain()
+    [thread] = world.fake.threads_of(forum)
+    assert thread.archived
+    late = item(
+        "s5",
+        "Twitter lawsuit over @ALT_uscis summons: what the withdrawn demand means",
+        "Civil liberties groups said Twitter's lawsuit against the Customs and Border Protection summons "
+        "over the @ALT_uscis account showed why platforms fight such demands.",
+        when=None,
+    )
+    await world.ingest(rss(SUMMONS, WITHDRAWN, late))
+    assert await world.bot.publisher.drain() == {"sent": 1}
+    assert "New on" in world.fake.messages(thread)[-1].content
+    assert thread.archived and len(world.fake.threads_of(forum)) == 1
+    patches = [r.json for r in world.fake.requests_to("PATCH", rf"^/channels/{thread.id}$", status=200)]
+    assert [p.get("archived") for p in patches][-2:] == [False, True]
+
+
+async def test_a_locked_post_fails_that_delivery_alone(world: World) -> None:
+    forum = await forum_world(world)
+    await world.ingest(rss(SUMMONS, WITHDRAWN, REDDIT))
+    await world.bot.publisher.drain()
+    twitter = next(t for t in world.fake.threads_of(forum) if "DHS" in (t.name or ""))
+    twitter.locked = True  # a moderator locked the closed (archived) post
+    await world.ingest(rss(SUMMONS, WITHDRAWN, REDDIT, APPEAL))  # reopens the locked case
+    stats = await world.bot.publisher.drain()
+    assert stats == {"failed": 1} and twitter.archived
+    assert await world.bot.publisher.drain() == {}  # not retried
+    await world.ingest(rss(REDDIT, item("r3", "Judge quashes Reddit subpoena for user identities",
+                                        "A federal judge quashed the film studios' subpoena to Reddit.",
+                                        when=START + timedelta(days=2))))  # fmt: skip
+
+    def elsewhere() -> int:
+        return sum(len(world.fake.messages(t)) for t in world.fake.threads_of(forum) if t is not twitter)
+
+    before, twitter_before = elsewhere(), len(world.fake.messages(twitter))
+    assert await world.bot.publisher.drain() == {"sent": 1}  # the same forum still takes the Reddit news
+    assert elsewhere() == before + 1 and len(world.fake.messages(twitter)) == twitter_before
