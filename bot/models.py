@@ -280,6 +280,7 @@ class GuildSettings:
     digest: DigestMode = DigestMode.OFF
     admin_channel_id: int | None = None
     issues: tuple[str, ...] = ()  # legal-issue keys (bot.detect.issues); empty: every issue
+    alert_forum: bool = False  # the alert channel is a forum: one post per case, developments too
 
 
 @dataclass(frozen=True, slots=True)

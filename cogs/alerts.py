@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery import render
-from bot.delivery.publisher import send_spec
+from bot.delivery.publisher import send_spec, start_post
 from bot.detect.issues import LABELS, parse_issues
 from bot.guards import normalise_actions, split_list, unknown_actions
 from bot.models import Action, Case, DigestMode, GuildSettings, Stage
@@ -48,6 +48,21 @@ def describe(settings: GuildSettings) -> str:
     )
 
 
+def forum_setup_text(forum: discord.ForumChannel) -> str:
+    """What /alerts set answers for a forum: how it works, and the one permission it may still lack."""
+    text = (
+        f"Each case will be a post in {forum.mention}: the case card first, then every development and "
+        "status change in the post; tags say open / closed, the action and the platforms; closed cases' "
+        "posts are archived and reopened when the case reopens."
+    )
+    if not forum.permissions_for(forum.guild.me).manage_channels:
+        text += (
+            " I cannot create the forum's tags (no Manage Channels there): posts get the tags that exist; "
+            "give me Manage Channels or create tags named open, closed, the actions and platforms."
+        )
+    return text
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class AlertsCog(
@@ -57,8 +72,11 @@ class AlertsCog(
         return require_admin(interaction)
 
     @app_commands.command(name="set", description="Post new-case alerts and status updates in a channel")
-    @app_commands.describe(channel="The text channel that gets case cards")
-    async def set_channel(self, interaction: discord.Interaction[Any], channel: discord.TextChannel) -> None:
+    @app_commands.describe(channel="The text channel that gets case cards, or a forum: one post per case")
+    async def set_channel(
+        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | discord.ForumChannel
+    ) -> None:
+        forum = isinstance(channel, discord.ForumChannel)
         missing = bot_can_post(channel)
         if missing:
             await reply(
@@ -67,7 +85,10 @@ class AlertsCog(
                 "Grant those to my role in that channel, then run /alerts set again.",
             )
             return
-        await app(interaction).store.guilds.update_settings(interaction.guild_id, alert_channel_id=channel.id)  # type: ignore[arg-type]
+        await app(interaction).store.guilds.update_settings(interaction.guild_id, alert_channel_id=channel.id, alert_forum=forum)  # type: ignore[arg-type]
+        if isinstance(channel, discord.ForumChannel):
+            await reply(interaction, forum_setup_text(channel))
+            return
         await reply(
             interaction,
             f"New cases and status updates will be posted in {channel.mention}. "
@@ -76,7 +97,7 @@ class AlertsCog(
 
     @app_commands.command(name="clear", description="Stop posting alerts in this server")
     async def clear(self, interaction: discord.Interaction[Any]) -> None:
-        await app(interaction).store.guilds.update_settings(interaction.guild_id, alert_channel_id=None)  # type: ignore[arg-type]
+        await app(interaction).store.guilds.update_settings(interaction.guild_id, alert_channel_id=None, alert_forum=False)  # type: ignore[arg-type]
         await reply(interaction, "Alerts are off. Follows of cases and platforms keep working.")
 
     @app_commands.command(name="show", description="Show this server's alert settings")
@@ -196,7 +217,7 @@ class AlertsCog(
             if interaction.guild and settings.alert_channel_id
             else None
         )
-        if not isinstance(channel, discord.TextChannel):
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             await reply(interaction, "No alert channel yet. Choose one with /alerts set first.")
             return
         missing = bot_can_post(channel)
@@ -204,7 +225,10 @@ class AlertsCog(
             await reply(interaction, f"I cannot post in {channel.mention}: missing {', '.join(missing)}.")
             return
         spec = render.message("**Sample alert** (this is a test)", [render.case_card(SAMPLE)])
-        await defer_if_slow(interaction, send_spec(channel, spec))  # a busy channel's bucket can wait
+        if isinstance(channel, discord.ForumChannel):  # a forum: the sample is a post of its own
+            await defer_if_slow(interaction, start_post(channel, "Sample case (casewatch test)", spec))
+        else:
+            await defer_if_slow(interaction, send_spec(channel, spec))  # a busy channel's bucket can wait
         pinged = f" New cases will also ping <@&{settings.ping_role_id}>." if settings.ping_role_id else ""
         await reply(interaction, f"Posted a sample in {channel.mention}.{pinged}")
 

@@ -74,6 +74,8 @@ def bot_can_post(channel: Any) -> list[str]:
         "Send Messages": perms.send_messages,
         "Embed Links": perms.embed_links,
     }
+    if isinstance(channel, discord.ForumChannel):  # posts are made with Send Messages, filled with this
+        wanted["Send Messages in Threads"] = perms.send_messages_in_threads
     return [name for name, ok in wanted.items() if not ok]
 
 

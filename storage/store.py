@@ -11,6 +11,7 @@ from storage.repositories.articles import ArticleRepository
 from storage.repositories.cards import CardRepository
 from storage.repositories.cases import CaseRepository
 from storage.repositories.feeds import FeedRepository
+from storage.repositories.forum_posts import ForumPostRepository
 from storage.repositories.guilds import GuildRepository
 from storage.repositories.outbox import OutboxRepository
 
@@ -25,6 +26,7 @@ class SqliteStore:
         self.outbox = OutboxRepository(db)
         self.guilds = GuildRepository(db)
         self.cards = CardRepository(db)
+        self.forum_posts = ForumPostRepository(db)
 
     @classmethod
     async def open(

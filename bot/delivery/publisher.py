@@ -6,6 +6,17 @@ errors back off; permanent ones (403, 404) fail the row, fail the target's other
 asking Discord again, and tell the guild's admins (see :mod:`bot.delivery.policy`). Feed text only ever
 goes out with ``AllowedMentions.none()``; a new-case alert may ping exactly its configured role.
 
+**Forum channels.** When the alert channel is a forum, each case is one post (:mod:`bot.delivery.forum`
+picks its title and tags): the post's first message is the case card with the Follow button, every later
+development and status change is posted inside it, its tags follow the status, and it is archived while
+the case is closed (unarchived when it reopens). ``forum_posts`` keeps the post's ids; a deleted post is
+created again on the next change, once. Discord's forum-post request takes no nonce, so the post is
+marked "being created" (committed) before the request and its ids written after: a crash or a lost
+answer in between leaves the marker, and the next attempt first looks for the post among the forum's
+active threads (the bot's own, whose card names the case) before creating one. The window that can
+still double a post: Discord created it but the bot cannot see it (it was archived or deleted in the
+same seconds). Messages inside a post carry nonces as everywhere else.
+
 Status changes carry the case's timeline picture (:mod:`bot.timeline_png`, cached per case version) as
 an uploaded file that an embed shows (``attachment://timeline-<id>.png``), where the bot may attach
 files; elsewhere, or if drawing fails, the update goes out without it. The nonce covers uploads too.
@@ -20,18 +31,19 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 
 from bot.clock import utcnow
+from bot.delivery import forum as forum_rules
 from bot.delivery import render
 from bot.delivery.jobs import ADMINS, queue_notice
 from bot.delivery.policy import is_permanent, next_attempt, nonce_for, tell_admins
 from bot.delivery.ratelimit import TokenBucket
-from bot.models import Article, Case, CaseEvent, Delivery, DeliveryKind, TargetKind
+from bot.models import Article, Case, CaseEvent, Delivery, DeliveryKind, TargetKind, is_closed
 from bot.timeline_png import timeline_png
 
 if TYPE_CHECKING:
@@ -101,9 +113,8 @@ async def draw_timeline(case: Case, events: list[CaseEvent], articles: list[Arti
         return None
 
 
-async def send_spec(
-    target: Sendable, spec: render.MessageSpec, *, nonce: str | None = None
-) -> discord.Message:
+def message_kwargs(spec: render.MessageSpec) -> dict[str, Any]:
+    """A spec as discord.py send arguments (mentions, embeds, files, buttons); content apart."""
     kwargs: dict[str, Any] = {"allowed_mentions": mentions_for(spec)}
     if spec.embeds:
         kwargs["embeds"] = to_embeds(spec)
@@ -112,9 +123,31 @@ async def send_spec(
     view = to_view(spec)
     if view is not None:
         kwargs["view"] = view
+    return kwargs
+
+
+async def send_spec(
+    target: Sendable, spec: render.MessageSpec, *, nonce: str | None = None
+) -> discord.Message:
+    kwargs = message_kwargs(spec)
     if nonce is not None:
         kwargs["nonce"] = nonce
     return await target.send(spec.content, **kwargs)
+
+
+async def start_post(
+    forum: discord.ForumChannel,
+    name: str,
+    spec: render.MessageSpec,
+    tags: list[discord.ForumTag] | None = None,
+) -> discord.channel.ThreadWithMessage:
+    """A forum post whose first message is ``spec`` (Discord takes no nonce here: see the module doc)."""
+    kwargs = message_kwargs(spec)
+    if spec.content:
+        kwargs["content"] = spec.content
+    if tags:
+        kwargs["applied_tags"] = tags
+    return await forum.create_thread(name=name, **kwargs)
 
 
 class DiscordPublisher:
@@ -132,18 +165,22 @@ class DiscordPublisher:
         self.public_url = public_url  # CASEWATCH_PUBLIC_URL: cards link to the case's web page
         self.store = store
         self.cards = store.cards
+        self.forum_posts = store.forum_posts
         self.clock = clock
         self.batch = batch
         self.budget = TokenBucket(requests_per_s, burst=int(requests_per_s))
         self._lock = asyncio.Lock()
         self._instance: str | None = None  # the database's id, read once, part of every nonce
         self._dead: set[tuple[TargetKind, int]] = set()  # targets found unusable during this drain
+        # Forums whose tags this drain changed: the edited object, until the gateway's update arrives.
+        self._forums: dict[int, discord.ForumChannel] = {}
 
     async def drain(self, limit: int = 500) -> Counter[str]:
         """Send what is due (at most ``limit`` rows); returns counts by outcome."""
         stats: Counter[str] = Counter()
         async with self._lock:
             self._dead = set()
+            self._forums = {}
             while stats.total() < limit:
                 due = await self.store.outbox.due(
                     self.clock(),
@@ -243,17 +280,41 @@ class DiscordPublisher:
             if channel is None:
                 raise PermanentFailure("the guild has no admin channel the bot can post in", None)
             return channel
-        found = self.client.get_channel(d.target_id)
-        if found is None:
-            if d.guild_id is not None and self.client.get_guild(d.guild_id) is not None:
-                raise PermanentFailure("the channel no longer exists", 404)
-            found = await self.client.fetch_channel(d.target_id)
+        found = await self._channel(d)
         if not isinstance(found, discord.abc.Messageable):
             raise PermanentFailure("the channel cannot hold messages", 400)
         if isinstance(found, discord.abc.GuildChannel):
             missing = _missing_permissions(found, needs_embeds)
             if missing:
                 raise PermanentFailure(f"missing permissions in #{found.name}: {', '.join(missing)}", 403)
+        return found
+
+    async def _channel(self, d: Delivery) -> Any:
+        found = self.client.get_channel(d.target_id)
+        if found is None:
+            if d.guild_id is not None and self.client.get_guild(d.guild_id) is not None:
+                raise PermanentFailure("the channel no longer exists", 404)
+            found = await self.client.fetch_channel(d.target_id)
+        return found
+
+    async def _forum(self, d: Delivery) -> discord.ForumChannel | None:
+        """The forum a channel delivery goes to, checked for the permissions posts need; None when the
+        target is not a forum (a text channel, a DM, the admins)."""
+        if d.target_kind is not TargetKind.CHANNEL or d.target_id == ADMINS:
+            return None
+        found = self._forums.get(d.target_id) or await self._channel(d)
+        if not isinstance(found, discord.ForumChannel):
+            return None
+        perms = found.permissions_for(found.guild.me)
+        wanted = {
+            "View Channel": perms.view_channel,
+            "Send Messages": perms.send_messages,  # creates posts
+            "Send Messages in Threads": perms.send_messages_in_threads,  # posts inside them
+            "Embed Links": perms.embed_links,
+        }
+        missing = [name for name, ok in wanted.items() if not ok]
+        if missing:
+            raise PermanentFailure(f"missing permissions in #{found.name}: {', '.join(missing)}", 403)
         return found
 
     async def _admin_channel(self, guild_id: int | None) -> discord.TextChannel | None:
@@ -291,6 +352,10 @@ class DiscordPublisher:
             spec = render.MessageSpec(
                 data.get("content"), tuple(_embed_from(e) for e in data.get("embeds") or ())
             )
+            forum = await self._forum(d)
+            if forum is not None:  # a digest in a forum is a post of its own
+                name = render.plain((spec.content or "casewatch digest").replace("*", ""), 100)
+                return (await start_post(forum, name, spec)).message.id
             return (await send_spec(await self._target(d, True), spec, nonce=await self._nonce(d))).id
         case = await self.store.cases.get(d.case_id) if d.case_id else None
         if case is None:
@@ -300,6 +365,9 @@ class DiscordPublisher:
         article = await self.store.articles.get(d.article_id) if d.article_id else None
         rows = await self.store.cases.event_rows(case.id)
         event = next((e for i, e in rows if i == d.event_id), None) if d.event_id is not None else None
+        forum = await self._forum(d)
+        if forum is not None:
+            return await self._forum_update(forum, d, case, rows, article, event)
         target = await self._target(d, d.kind is not DeliveryKind.DEVELOPMENT)
         if d.kind is DeliveryKind.DEVELOPMENT:
             return (
@@ -403,6 +471,227 @@ class DiscordPublisher:
         jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{d.target_id}/{card_id}" if card_id else None
         spec = render.docket_message(case, text, jump)
         return (await send_spec(target, spec, nonce=await self._nonce(d))).id
+
+    # --- forum posts -----------------------------------------------------------------------------------
+
+    async def _forum_update(
+        self,
+        forum: discord.ForumChannel,
+        d: Delivery,
+        case: Case,
+        rows: list[tuple[int, CaseEvent]],
+        article: Article | None,
+        event: CaseEvent | None,
+    ) -> int:
+        """One change of a case in its forum post: create the post when the case has none (or it was
+        deleted), else post the change inside it; then keep its tags and archived state in step with
+        the case. Returns the id of the message that tells people about the change."""
+        sources = await self.store.articles.for_case(case.id)
+        card = render.case_card(case, sources, event, page_url=render.case_page_url(self.public_url, case.id))
+        png = None
+        if d.kind is DeliveryKind.STATUS_UPDATE and forum.permissions_for(forum.guild.me).attach_files:
+            png = await draw_timeline(case, [e for _, e in rows], sources)
+        image, files = render.timeline_picture(case, png)
+        tags = await self._tags(forum, case, d.guild_id)
+        post = await self.forum_posts.get(case.id, forum.id)
+        thread: discord.Thread | None = None
+        if post is not None and post.thread_id is not None:
+            thread = await self._thread(forum, post.thread_id)
+        elif post is not None:  # marked "being created": a crash or a lost answer; look before creating
+            thread = await self._find_post(forum, case.id, post.creating_since)
+            if thread is not None:
+                await self.forum_posts.put(
+                    case.id, forum.id, thread.id, thread.id, guild_id=d.guild_id, archived=thread.archived
+                )
+                post = await self.forum_posts.get(case.id, forum.id)
+        if thread is not None and post is not None and post.message_id is not None:
+            if d.kind is DeliveryKind.NEW_CASE:
+                return post.message_id  # posted before a crash; only mark_sent was lost
+            try:
+                return await self._in_post(forum, thread, post.message_id, d, case, card, article, event,
+                                           tags, image, files)  # fmt: skip
+            except discord.NotFound as exc:
+                if exc.code != 10003:  # Unknown Channel: the post went while we worked; make it again
+                    raise
+            except discord.Forbidden as exc:
+                # A moderator locked this one post: fail this delivery alone, not the whole forum.
+                raise PermanentFailure(f"the post of case {case.id} cannot be changed: {exc.text}", None) from exc
+        if d.kind is DeliveryKind.NEW_CASE:
+            spec = render.new_case_message(case, sources, d.ping_role_id)
+        elif d.kind is DeliveryKind.STATUS_UPDATE:
+            spec = render.message(
+                render.status_line(case, event),
+                [replace(card, image=image) if image else card],
+                buttons=(render.follow_button(case.id),),
+                files=files,
+            )
+        else:
+            spec = render.message(None, [card], buttons=(render.follow_button(case.id),))
+        thread, starter = await self._create_post(forum, d, case, spec, tags)
+        if is_closed(case.status):
+            await self.budget.acquire(1)
+            await thread.edit(archived=True)
+            await self.forum_posts.set_archived(case.id, forum.id, True)
+        if d.kind is DeliveryKind.DEVELOPMENT:
+            await self.budget.acquire(1)
+            sent = await send_spec(thread, render.development_message(case, article), nonce=await self._nonce(d))
+            return sent.id
+        return starter.id
+
+    async def _in_post(
+        self,
+        forum: discord.ForumChannel,
+        thread: discord.Thread,
+        card_id: int,
+        d: Delivery,
+        case: Case,
+        card: render.EmbedSpec,
+        article: Article | None,
+        event: CaseEvent | None,
+        tags: list[discord.ForumTag],
+        image: str | None,
+        files: tuple[render.FileSpec, ...],
+    ) -> int:
+        closed = is_closed(case.status)
+        if thread.archived:  # a post takes no edits while archived: reopen it first (tags too, if due)
+            await self.budget.acquire(1)
+            reopen: dict[str, Any] = {"archived": False}
+            if not closed and _tag_ids(thread) != [t.id for t in tags]:
+                reopen["applied_tags"] = tags
+            thread = await thread.edit(**reopen)
+        if d.kind is DeliveryKind.STATUS_UPDATE:
+            await self.budget.acquire(1)
+            try:
+                await thread.get_partial_message(card_id).edit(
+                    embeds=[discord.Embed.from_dict(card.to_dict())],
+                    view=to_view(render.MessageSpec(buttons=(render.follow_button(case.id),))),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    attachments=[],
+                )
+            except discord.NotFound as exc:
+                if exc.code != 10008:  # Unknown Message: the card alone was deleted; post it again below
+                    raise
+                spec = render.message(None, [card], buttons=(render.follow_button(case.id),))
+                card_id = (await send_spec(thread, spec)).id
+                await self.forum_posts.set_message(case.id, forum.id, card_id)
+            jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{thread.id}/{card_id}"
+            spec = render.status_update_message(case, event, article, jump, image=image, files=files)
+        else:
+            spec = render.development_message(case, article)
+        sent = await send_spec(thread, spec, nonce=await self._nonce(d))
+        changes: dict[str, Any] = {}
+        if _tag_ids(thread) != [t.id for t in tags]:
+            changes["applied_tags"] = tags
+        if closed:
+            changes["archived"] = True
+        if changes:
+            await self.budget.acquire(1)
+            await thread.edit(**changes)
+        await self.forum_posts.set_archived(case.id, forum.id, closed)
+        return sent.id
+
+    async def _create_post(
+        self,
+        forum: discord.ForumChannel,
+        d: Delivery,
+        case: Case,
+        spec: render.MessageSpec,
+        tags: list[discord.ForumTag],
+    ) -> tuple[discord.Thread, discord.Message]:
+        """Create the case's post; the "being created" mark is committed first (see the module doc)."""
+        await self.forum_posts.begin(case.id, forum.id, guild_id=d.guild_id, at=self.clock())
+        try:
+            created = await start_post(forum, forum_rules.post_title(case), spec, tags)
+        except discord.HTTPException as exc:
+            if 400 <= exc.status < 500:  # Discord refused it: no post was made, nothing to look for
+                await self.forum_posts.forget(case.id, forum.id)
+            raise
+        await self.forum_posts.put(
+            case.id, forum.id, created.thread.id, created.message.id, guild_id=d.guild_id
+        )
+        log.info("case %s: new post %s in forum %s", case.id, created.thread.id, forum.id)
+        return created.thread, created.message
+
+    async def _thread(self, forum: discord.ForumChannel, thread_id: int) -> discord.Thread | None:
+        """The post's thread (archived ones are not cached: asked for), or None when it was deleted."""
+        thread = forum.guild.get_thread(thread_id)
+        if thread is not None:
+            return thread
+        await self.budget.acquire(1)
+        try:
+            found = await forum.guild.fetch_channel(thread_id)
+        except discord.NotFound:
+            log.info("forum post %s in forum %s is gone; the case gets a new one", thread_id, forum.id)
+            return None
+        return found if isinstance(found, discord.Thread) else None
+
+    async def _find_post(
+        self, forum: discord.ForumChannel, case_id: str, since: datetime | None
+    ) -> discord.Thread | None:
+        """After a crash while creating: the bot's own active post in ``forum`` whose card names the case,
+        started since (a minute before) ``since``; None when there is none (then it is created)."""
+        await self.budget.acquire(1)
+        me = forum.guild.me.id
+        threads = [
+            t
+            for t in await forum.guild.active_threads()
+            if t.parent_id == forum.id and t.owner_id == me
+            and (since is None or t.created_at is None or t.created_at >= since - timedelta(minutes=1))
+        ]  # fmt: skip
+        marker = f"case {case_id} ·"
+        for thread in sorted(threads, key=lambda t: t.id, reverse=True):
+            await self.budget.acquire(1)
+            try:
+                starter = await thread.fetch_message(thread.id)
+            except discord.NotFound:
+                continue
+            if any((e.footer.text or "").startswith(marker) for e in starter.embeds):
+                log.info("case %s: found its post %s after a restart", case_id, thread.id)
+                return thread
+        return None
+
+    async def _tags(
+        self, forum: discord.ForumChannel, case: Case, guild_id: int | None
+    ) -> list[discord.ForumTag]:
+        """The tags to apply to the case's post (at most 5, by :func:`forum_rules.choose_tags`); missing
+        ones are created first when the bot has Manage Channels and the forum has room. Without the
+        permission the posts go out with the tags the forum has, and the admins are told once."""
+        wanted = forum_rules.wanted_tags(case)
+        perms = forum.permissions_for(forum.guild.me)
+        missing = forum_rules.tags_to_create(wanted, [t.name for t in forum.available_tags])
+        if missing and perms.manage_channels:
+            await self.budget.acquire(1)
+            try:
+                edited = await forum.edit(
+                    available_tags=[*forum.available_tags, *(discord.ForumTag(name=n) for n in missing)]
+                )
+            except discord.Forbidden:
+                edited = None
+                await self._tags_notice(forum, guild_id)
+            if isinstance(edited, discord.ForumChannel):
+                forum = self._forums[forum.id] = edited
+        elif missing and guild_id is not None:
+            await self._tags_notice(forum, guild_id)
+        usable = {
+            t.name: t.id for t in forum.available_tags if not t.moderated or perms.manage_threads
+        }
+        chosen = forum_rules.choose_tags(wanted, usable)
+        by_id = {t.id: t for t in forum.available_tags}
+        return [by_id[i] for i in chosen]
+
+    async def _tags_notice(self, forum: discord.ForumChannel, guild_id: int | None) -> None:
+        if guild_id is None:
+            return
+        text = (
+            f"casewatch posts each case in the forum <#{forum.id}> but cannot create its tags (open / "
+            "closed, the action, the platforms): give the bot Manage Channels there, or create those "
+            "tags yourself. Until then posts go out with the tags the forum has."
+        )
+        await queue_notice(self.store, guild_id, f"forum-tags:{forum.id}", text)
+
+
+def _tag_ids(thread: discord.Thread) -> list[int]:
+    return [t.id for t in thread.applied_tags]
 
 
 def _payload(d: Delivery) -> dict[str, Any]:

@@ -85,18 +85,20 @@ def route(
     if console and kind is not DeliveryKind.DEVELOPMENT:
         add(TargetKind.CONSOLE, 0)
 
-    # Alert channels see new cases and status changes, not every extra article.
-    if kind is not DeliveryKind.DEVELOPMENT:
-        for settings in guilds:
-            if settings.alert_channel_id is None or not passes_filters(settings, change, platform_keys):
-                continue
-            add(
-                TargetKind.CHANNEL,
-                settings.alert_channel_id,
-                guild_id=settings.guild_id,
-                ping_role_id=settings.ping_role_id if kind is DeliveryKind.NEW_CASE else None,
-                held_for_digest=settings.digest is not DigestMode.OFF,
-            )
+    # Alert channels see new cases and status changes, not every extra article; a forum alert channel
+    # (one post per case) sees every development too, in the case's post (unless it gets digests).
+    for settings in guilds:
+        if kind is DeliveryKind.DEVELOPMENT and not (settings.alert_forum and settings.digest is DigestMode.OFF):
+            continue
+        if settings.alert_channel_id is None or not passes_filters(settings, change, platform_keys):
+            continue
+        add(
+            TargetKind.CHANNEL,
+            settings.alert_channel_id,
+            guild_id=settings.guild_id,
+            ping_role_id=settings.ping_role_id if kind is DeliveryKind.NEW_CASE else None,
+            held_for_digest=settings.digest is not DigestMode.OFF,
+        )
 
     for sub in subscriptions:
         follows_case = sub.case_id == change.case.id

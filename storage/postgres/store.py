@@ -11,6 +11,7 @@ from storage.postgres.repositories import (
     CardRepository,
     CaseRepository,
     FeedRepository,
+    ForumPostRepository,
     GuildRepository,
     OutboxRepository,
 )
@@ -26,6 +27,7 @@ class PostgresStore:
         self.outbox = OutboxRepository(db)
         self.guilds = GuildRepository(db)
         self.cards = CardRepository(db)
+        self.forum_posts = ForumPostRepository(db)
 
     @classmethod
     async def open(

@@ -21,6 +21,7 @@ _SETTINGS_FIELDS = (
     "digest",
     "admin_channel_id",
     "issues",
+    "alert_forum",
 )
 _JSON_FIELDS = {"platforms", "actions", "include_keywords", "exclude_keywords", "issues"}
 
@@ -38,6 +39,7 @@ def _settings_from_row(row: Any) -> GuildSettings:
         digest=DigestMode(row["digest"]),
         admin_channel_id=row["admin_channel_id"],
         issues=loads(row["issues"]),
+        alert_forum=bool(row["alert_forum"]),
     )
 
 

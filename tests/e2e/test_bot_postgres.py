@@ -2,7 +2,7 @@
 
 Every test of test_bot_delivery.py (outbox claim and send through the fake Discord: cards, status updates,
 follower DMs, 429 / 403 handling, a restart mid-delivery, digests, notices) and test_bot_commands.py (the
-slash commands: settings, follows, search and autocomplete, feeds) runs here again, unchanged, with the
+slash commands: settings, follows, search and autocomplete, feeds) and test_forum.py (forum posts) runs here again, unchanged, with the
 ``world`` fixture built over PostgreSQL: the cogs, the publisher and the jobs only see the Store protocol.
 Skipped with the reason when no PostgreSQL server is available (failing under CASEWATCH_PG_TESTS=required).
 """
@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.botworld import world_fixture  # noqa: F401 (the fixture, built over world_backend)
 from tests.e2e.test_bot_commands import *  # noqa: F403 (re-collected here: the same tests on PostgreSQL)
 from tests.e2e.test_bot_delivery import *  # noqa: F403
+from tests.e2e.test_forum import *  # noqa: F403 (forum channel mode: posts, tags, restarts)
 
 
 @pytest.fixture

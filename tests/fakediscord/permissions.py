@@ -35,6 +35,8 @@ PERMISSION_BITS: dict[str, int] = {
     "manage_roles": 1 << 28,
     "manage_webhooks": 1 << 29,
     "use_application_commands": 1 << 31,
+    "manage_threads": 1 << 34,
+    "create_public_threads": 1 << 35,
     "send_messages_in_threads": 1 << 38,
     "moderate_members": 1 << 40,
 }
@@ -44,6 +46,10 @@ VIEW_CHANNEL = PERMISSION_BITS["view_channel"]
 SEND_MESSAGES = PERMISSION_BITS["send_messages"]
 READ_MESSAGE_HISTORY = PERMISSION_BITS["read_message_history"]
 ADD_REACTIONS = PERMISSION_BITS["add_reactions"]
+MANAGE_CHANNELS = PERMISSION_BITS["manage_channels"]
+MANAGE_THREADS = PERMISSION_BITS["manage_threads"]
+SEND_MESSAGES_IN_THREADS = PERMISSION_BITS["send_messages_in_threads"]
+ATTACH_FILES = PERMISSION_BITS["attach_files"]
 
 #: What a fresh guild's @everyone role gets (close to Discord's default).
 DEFAULT_EVERYONE = sum(
@@ -95,7 +101,10 @@ def base_permissions(guild: FakeGuild, member: FakeMember) -> int:
 
 
 def channel_permissions(guild: FakeGuild, channel: FakeChannel, member: FakeMember) -> int:
-    """Apply overwrites in Discord's order: @everyone, then roles (deny before allow), then the member."""
+    """Apply overwrites in Discord's order: @everyone, then roles (deny before allow), then the member.
+    A thread has no overwrites of its own: it has its parent channel's permissions."""
+    if channel.is_thread and channel.parent_id in guild.channels:
+        channel = guild.channels[channel.parent_id]  # type: ignore[index]
     bits = base_permissions(guild, member)
     if bits & ADMINISTRATOR or bits == ALL_PERMISSIONS:
         return ALL_PERMISSIONS

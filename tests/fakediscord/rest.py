@@ -16,13 +16,17 @@ from aiohttp import web
 from .interactions import AUTOCOMPLETE, MESSAGE_COMPONENT, CallbackRecord, InteractionHandle
 from .limits import validate_choices, validate_message
 from .permissions import (
+    ATTACH_FILES,
+    MANAGE_CHANNELS,
+    MANAGE_THREADS,
     PERMISSION_BITS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
     channel_permissions,
 )
-from .state import DM_CHANNEL, EPHEMERAL_FLAG, LOADING_FLAG, FakeChannel, FakeMessage
+from .state import DM_CHANNEL, EPHEMERAL_FLAG, FORUM_CHANNEL, LOADING_FLAG, FakeChannel, FakeMessage
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -74,6 +78,7 @@ UNKNOWN_INTERACTION = error(404, 10062, "Unknown interaction")
 UNKNOWN_WEBHOOK = error(404, 10015, "Unknown Webhook")
 MISSING_ACCESS = error(403, 50001, "Missing Access")
 MISSING_PERMISSIONS = error(403, 50013, "Missing Permissions")
+THREAD_ARCHIVED = error(400, 50083, "Thread is archived")
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -181,7 +186,11 @@ class RestApi:
         r("GET", "/guilds/{guild_id}/channels", self.get_guild_channels)
         r("GET", "/guilds/{guild_id}/roles", self.get_guild_roles)
         r("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member)
+        r("GET", "/guilds/{guild_id}/threads/active", self.get_active_threads)
         r("GET", "/channels/{channel_id}", self.get_channel)
+        r("PATCH", "/channels/{channel_id}", self.patch_channel)
+        r("DELETE", "/channels/{channel_id}", self.delete_channel)
+        r("POST", "/channels/{channel_id}/threads", self.start_forum_thread)
         r("POST", "/channels/{channel_id}/typing", self.typing)
         r("GET", "/channels/{channel_id}/messages", self.get_messages)
         r("POST", "/channels/{channel_id}/messages", self.post_message)
@@ -391,6 +400,131 @@ class RestApi:
         channel, problem = self._access(ctx, 0)
         return problem if channel is None else (200, channel.payload())  # type: ignore[return-value]
 
+    async def get_active_threads(self, ctx: Ctx) -> Result:
+        guild = ctx.fake.guilds.get(ctx.int_param("guild_id"))
+        if guild is None:
+            return error(404, 10004, "Unknown Guild")
+        member = guild.members[ctx.fake.bot_user.id]
+        threads = [t for t in guild.active_threads() if channel_permissions(guild, t, member) & VIEW_CHANNEL]
+        return 200, {"threads": [t.payload() for t in threads], "members": []}
+
+    async def start_forum_thread(self, ctx: Ctx) -> Result:
+        """Start Thread in Forum or Media Channel: a thread and its starter message (whose id is the
+        thread's) in one request; needs SEND_MESSAGES in the forum. Discord's forum message takes no
+        nonce, so nothing dedupes a repeated request: each one makes another post."""
+        channel, problem = self._access(ctx, SEND_MESSAGES)
+        if channel is None:
+            return problem  # type: ignore[return-value]
+        if channel.type != FORUM_CHANNEL:
+            return error(400, 50024, "Cannot execute action on this channel type")
+        body = ctx.body
+        message = body.get("message")
+        name = str(body.get("name") or "")
+        if not isinstance(message, dict) or not 1 <= len(name) <= 100:
+            return 400, {"message": "Invalid Form Body", "code": 50035, "errors": {"name": "1-100, message required"}}
+        perms = self._bot_permissions(ctx, channel)
+        if ctx.record.files and not perms & ATTACH_FILES:
+            return MISSING_PERMISSIONS
+        invalid = validate_message({**message, "attachments": message.get("attachments") or ctx.record.files})
+        invalid = invalid or validate_attachment_urls(message, ctx.record.files)
+        if invalid:
+            return 400, invalid
+        tags, problem = _tags_for(channel, body.get("applied_tags") or [], perms)
+        if problem is not None:
+            return problem
+        thread = ctx.fake.create_forum_post(channel, name, tags, message, files=ctx.record.files, uploads=ctx.record.uploads)
+        starter = ctx.fake.all_messages[thread.id]
+        return 201, {**thread.payload(), "message": starter.payload()}
+
+    async def patch_channel(self, ctx: Ctx) -> Result:
+        channel = self._channel(ctx)
+        if channel is None:
+            return UNKNOWN_CHANNEL
+        perms = self._bot_permissions(ctx, channel)
+        if not perms & VIEW_CHANNEL:
+            return MISSING_ACCESS
+        body = ctx.body
+        if channel.is_thread:
+            return self._patch_thread(ctx, channel, body, perms)
+        if not perms & MANAGE_CHANNELS:
+            return MISSING_PERMISSIONS
+        if "available_tags" in body:
+            if channel.type != FORUM_CHANNEL:
+                return error(400, 50035, "Invalid Form Body")
+            tags = list(body.get("available_tags") or [])
+            names = [str(t.get("name") or "") for t in tags]
+            if len(tags) > 20 or any(not 1 <= len(n) <= 20 for n in names):
+                return 400, {
+                    "message": "Invalid Form Body",
+                    "code": 50035,
+                    "errors": {"available_tags": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "at most 20 tags of 1-20 characters"}]}},
+                }
+            kept: list[dict[str, Any]] = []
+            for tag in tags:
+                tag_id = str(tag.get("id") or "") or str(ctx.fake.ids.next())
+                kept.append(
+                    {
+                        "id": tag_id,
+                        "name": str(tag["name"]),
+                        "moderated": bool(tag.get("moderated")),
+                        "emoji_id": tag.get("emoji_id"),
+                        "emoji_name": tag.get("emoji_name"),
+                    }
+                )
+            channel.available_tags = kept
+            still = {int(t["id"]) for t in kept}
+            for thread in ctx.fake.threads_of(channel):
+                thread.applied_tags = [t for t in thread.applied_tags if t in still]
+        for key in ("name", "topic"):
+            if key in body:
+                setattr(channel, key, body[key])
+        ctx.fake.channel_changed(channel)
+        return 200, channel.payload()
+
+    def _patch_thread(self, ctx: Ctx, thread: FakeChannel, body: dict[str, Any], perms: int) -> Result:
+        """Modify a thread: unarchiving an unlocked one needs SEND_MESSAGES; archiving, tags and the name
+        need MANAGE_THREADS or being the thread's creator; locking needs MANAGE_THREADS; an archived
+        thread takes no other change unless the same request unarchives it."""
+        owner = thread.owner_id == ctx.fake.bot_user.id
+        manage = bool(perms & MANAGE_THREADS)
+        unarchive = body.get("archived") is False
+        if thread.archived and not unarchive:
+            return THREAD_ARCHIVED
+        if unarchive and thread.archived and not (manage or (not thread.locked and perms & SEND_MESSAGES)):
+            return MISSING_PERMISSIONS
+        if body.get("archived") is True and not (owner or manage):
+            return MISSING_PERMISSIONS
+        if ("locked" in body and not manage) or (("name" in body or "applied_tags" in body) and not (owner or manage)):
+            return MISSING_PERMISSIONS
+        if "applied_tags" in body:
+            parent = ctx.fake.channels[thread.parent_id or 0]
+            tags, problem = _tags_for(parent, body.get("applied_tags") or [], perms)
+            if problem is not None:
+                return problem
+            thread.applied_tags = tags
+        if "name" in body:
+            thread.name = str(body["name"])[:100]
+        if "locked" in body:
+            thread.locked = bool(body["locked"])
+        if "archived" in body:
+            ctx.fake.set_archived(thread, bool(body["archived"]), notify=False)
+        ctx.fake.thread_changed(thread)
+        return 200, thread.payload()
+
+    async def delete_channel(self, ctx: Ctx) -> Result:
+        channel = self._channel(ctx)
+        if channel is None:
+            return UNKNOWN_CHANNEL
+        needed = MANAGE_THREADS if channel.is_thread else MANAGE_CHANNELS
+        if self._bot_permissions(ctx, channel) & needed != needed:
+            return MISSING_PERMISSIONS
+        payload = channel.payload()
+        if channel.is_thread:
+            ctx.fake.delete_thread(channel)
+        else:
+            ctx.fake.delete_channel(channel)
+        return 200, payload
+
     async def typing(self, ctx: Ctx) -> Result:
         channel, problem = self._access(ctx, SEND_MESSAGES)
         return problem if channel is None else (204, None)  # type: ignore[return-value]
@@ -408,9 +542,18 @@ class RestApi:
         return 200, [m.payload() for m in reversed(found)]
 
     async def post_message(self, ctx: Ctx) -> Result:
-        channel, problem = self._access(ctx, SEND_MESSAGES)
+        found = self._channel(ctx)
+        # In a thread (a forum post) it takes SEND_MESSAGES_IN_THREADS, not SEND_MESSAGES; a forum itself
+        # holds no messages, only posts.
+        channel, problem = self._access(ctx, SEND_MESSAGES_IN_THREADS if found and found.is_thread else SEND_MESSAGES)
         if channel is None:
             return problem  # type: ignore[return-value]
+        if channel.type == FORUM_CHANNEL:
+            return error(400, 50024, "Cannot execute action on this channel type")
+        if channel.is_thread and channel.archived:
+            if channel.locked:
+                return THREAD_ARCHIVED
+            ctx.fake.set_archived(channel, False)  # Discord: a message unarchives an unlocked thread
         if channel.type == DM_CHANNEL and not all(u.dms_open for u in channel.recipients):
             return error(403, 50007, "Cannot send messages to this user")
         body = ctx.body
@@ -447,6 +590,8 @@ class RestApi:
             return problem  # type: ignore[return-value]
         if message.author.id != ctx.fake.bot_user.id:
             return error(403, 50005, "Cannot edit a message authored by another user")
+        if ctx.fake.channels[message.channel_id].archived:
+            return THREAD_ARCHIVED
         kept = [a["filename"] for a in message.attachments if _kept(a, ctx.body)]
         invalid = validate_attachment_urls(ctx.body, kept + ctx.record.files)
         if invalid:
@@ -614,6 +759,25 @@ class RestApi:
         ctx.fake.delete_message(message)
         await handle.notify()
         return 204, None
+
+
+def _tags_for(forum: FakeChannel, raw: list[Any], perms: int) -> tuple[list[int], Result | None]:
+    """Applied tag ids checked as Discord does: at most 5, each one of the forum's, moderated ones only
+    with MANAGE_THREADS."""
+    try:
+        ids = [int(t) for t in raw]
+    except (TypeError, ValueError):
+        return [], error(400, 50035, "Invalid Form Body")
+    by_id = {int(t["id"]): t for t in forum.available_tags}
+    if len(ids) > 5 or any(i not in by_id for i in ids):
+        return [], (400, {
+            "message": "Invalid Form Body",
+            "code": 50035,
+            "errors": {"applied_tags": {"_errors": [{"code": "BASE_TYPE_BAD_VALUE", "message": "at most 5 of the forum's tags"}]}},
+        })
+    if any(by_id[i].get("moderated") for i in ids) and not perms & MANAGE_THREADS:
+        return [], MISSING_PERMISSIONS
+    return ids, None
 
 
 def _kept(attachment: dict[str, Any], changes: dict[str, Any]) -> bool:

@@ -54,6 +54,8 @@ from .rest import RATE_LIMIT_HEADERS, RequestRecord, RestApi, Result
 from .state import (
     DM_CHANNEL,
     EPHEMERAL_FLAG,
+    FORUM_CHANNEL,
+    PUBLIC_THREAD,
     TEXT_CHANNEL,
     FakeChannel,
     FakeGuild,
@@ -292,6 +294,95 @@ class FakeDiscord:
         self.gateway.dispatch("CHANNEL_CREATE", channel.payload(), intent=INTENT_GUILDS)
         return channel
 
+    def add_forum_channel(
+        self,
+        guild: FakeGuild,
+        name: str = "cases",
+        *,
+        tags: Iterable[str | dict[str, Any]] = (),
+        overwrites: Iterable[Overwrite] = (),
+    ) -> FakeChannel:
+        """A forum channel (type 15), optionally with tags already made (names, or tag dicts)."""
+        channel = FakeChannel(self.ids.next(), FORUM_CHANNEL, name, guild.id, position=len(guild.channels))
+        channel.overwrites.extend(overwrites)
+        for tag in tags:
+            data = tag if isinstance(tag, dict) else {"name": tag}
+            channel.available_tags.append(
+                {
+                    "id": str(self.ids.next()),
+                    "name": data["name"],
+                    "moderated": bool(data.get("moderated")),
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+            )
+        guild.channels[channel.id] = channel
+        self.channels[channel.id] = channel
+        self.gateway.dispatch("CHANNEL_CREATE", channel.payload(), intent=INTENT_GUILDS)
+        return channel
+
+    def create_forum_post(
+        self,
+        forum: FakeChannel,
+        name: str,
+        applied_tags: list[int],
+        message: dict[str, Any],
+        *,
+        files: list[str],
+        uploads: dict[str, bytes] | None = None,
+        author: FakeUser | None = None,
+    ) -> FakeChannel:
+        """A forum post: a public thread whose starter message has the thread's id (as on Discord)."""
+        author = author or self.bot_user
+        thread = FakeChannel(
+            self.ids.next(), PUBLIC_THREAD, name, forum.guild_id, parent_id=forum.id, owner_id=author.id
+        )
+        thread.applied_tags = list(applied_tags)
+        self.channels[thread.id] = thread
+        self.guilds[forum.guild_id or 0].channels[thread.id] = thread
+        self.gateway.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True}, intent=INTENT_GUILDS)
+        body = {k: v for k, v in message.items() if k != "nonce"}
+        self.create_message(thread, body, files=files, uploads=uploads, author=author, message_id=thread.id)
+        return thread
+
+    def threads_of(self, forum: FakeChannel | int, *, deleted: bool = False) -> list[FakeChannel]:
+        """The posts of a forum, oldest first (live ones only unless ``deleted``)."""
+        fid = _id_of(forum)
+        return [
+            c for c in self.channels.values() if c.is_thread and c.parent_id == fid and (deleted or not c.deleted)
+        ]
+
+    def channel_changed(self, channel: FakeChannel) -> None:
+        self.gateway.dispatch("CHANNEL_UPDATE", channel.payload(), intent=INTENT_GUILDS)
+
+    def thread_changed(self, thread: FakeChannel) -> None:
+        self.gateway.dispatch("THREAD_UPDATE", thread.payload(), intent=INTENT_GUILDS)
+
+    def set_archived(self, thread: FakeChannel, archived: bool, *, notify: bool = True) -> None:
+        """Archive or unarchive a post (as its creator, a moderator, or a message sent in it would)."""
+        if thread.archived != archived:
+            thread.archived = archived
+            thread.archive_timestamp = iso_now()
+        if notify:
+            self.thread_changed(thread)
+
+    def delete_thread(self, thread: FakeChannel, *, notify: bool = True) -> None:
+        """A moderator deletes a forum post: the thread and its messages are gone (404 afterwards)."""
+        thread.deleted = True
+        for message in self.messages(thread):
+            message.deleted = True
+        if notify:
+            self.gateway.dispatch(
+                "THREAD_DELETE",
+                {
+                    "id": str(thread.id),
+                    "guild_id": str(thread.guild_id),
+                    "parent_id": str(thread.parent_id),
+                    "type": thread.type,
+                },
+                intent=INTENT_GUILDS,
+            )
+
     def set_overwrite(
         self, channel: FakeChannel, target: FakeRole | FakeMember | FakeUser, *, allow: Any = 0, deny: Any = 0
     ) -> None:
@@ -425,10 +516,13 @@ class FakeDiscord:
         webhook_id: int | None = None,
         message_type: int = 0,
         flags: int = 0,
+        message_id: int | None = None,
     ) -> FakeMessage:
         attachments = self._attachments(files, uploads or {})
+        if channel.is_thread:
+            channel.message_count += 1
         message = FakeMessage(
-            id=self.ids.next(),
+            id=message_id or self.ids.next(),
             channel_id=channel.id,
             author=author or self.bot_user,
             content=str(body.get("content") or ""),

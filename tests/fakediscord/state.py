@@ -13,6 +13,8 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 TEXT_CHANNEL = 0
 DM_CHANNEL = 1
 CATEGORY_CHANNEL = 4
+PUBLIC_THREAD = 11
+FORUM_CHANNEL = 15
 
 EPHEMERAL_FLAG = 1 << 6
 LOADING_FLAG = 1 << 7
@@ -136,11 +138,47 @@ class FakeChannel:
     topic: str | None = None
     parent_id: int | None = None
     deleted: bool = False
+    #: A forum's tags as Discord returns them: ``{"id", "name", "moderated", "emoji_id", "emoji_name"}``.
+    available_tags: list[dict[str, Any]] = field(default_factory=list)
+    #: A forum post's (thread's) applied tag ids, its state and its creator.
+    applied_tags: list[int] = field(default_factory=list)
+    archived: bool = False
+    locked: bool = False
+    owner_id: int | None = None
+    message_count: int = 0
+    created_at: str = field(default_factory=iso_now)
+    archive_timestamp: str = field(default_factory=iso_now)
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type == PUBLIC_THREAD
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": str(self.id), "type": self.type, "flags": 0, "last_message_id": None}
         if self.type == DM_CHANNEL:
             data["recipients"] = [u.payload() for u in self.recipients]
+            return data
+        if self.type == PUBLIC_THREAD:  # Discord's thread channel object (a forum post)
+            data.update(
+                {
+                    "guild_id": str(self.guild_id),
+                    "parent_id": str(self.parent_id),
+                    "owner_id": str(self.owner_id),
+                    "name": self.name,
+                    "rate_limit_per_user": 0,
+                    "message_count": self.message_count,
+                    "member_count": 1,
+                    "total_message_sent": self.message_count,
+                    "applied_tags": [str(t) for t in self.applied_tags],
+                    "thread_metadata": {
+                        "archived": self.archived,
+                        "auto_archive_duration": 10080,
+                        "archive_timestamp": self.archive_timestamp,
+                        "locked": self.locked,
+                        "create_timestamp": self.created_at,
+                    },
+                }
+            )
             return data
         data.update(
             {
@@ -154,6 +192,18 @@ class FakeChannel:
         )
         if self.type == TEXT_CHANNEL:
             data["topic"] = self.topic
+        if self.type == FORUM_CHANNEL:
+            data.update(
+                {
+                    "topic": self.topic,
+                    "available_tags": [dict(t) for t in self.available_tags],
+                    "default_auto_archive_duration": 10080,
+                    "default_thread_rate_limit_per_user": 0,
+                    "default_reaction_emoji": None,
+                    "default_sort_order": None,
+                    "default_forum_layout": 0,
+                }
+            )
         if self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
         return data
@@ -238,6 +288,9 @@ class FakeGuild:
     def everyone(self) -> FakeRole:
         return self.roles[self.id]
 
+    def active_threads(self) -> list[FakeChannel]:
+        return [c for c in self.channels.values() if c.is_thread and not c.deleted and not c.archived]
+
     def text_channels(self) -> list[FakeChannel]:
         return [c for c in self.channels.values() if c.type == TEXT_CHANNEL and not c.deleted]
 
@@ -281,9 +334,9 @@ class FakeGuild:
             "channels": [
                 {k: v for k, v in c.payload().items() if k != "guild_id"}
                 for c in self.channels.values()
-                if not c.deleted
+                if not c.deleted and not c.is_thread
             ],
-            "threads": [],
+            "threads": [c.payload() for c in self.active_threads()],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],

@@ -586,7 +586,7 @@ def test_both_stores_offer_the_same_repository_methods() -> None:
     import inspect
 
     import storage.postgres.repositories as pg_repos
-    from storage.repositories import articles, cards, cases, feeds, guilds, outbox
+    from storage.repositories import articles, cards, cases, feeds, forum_posts, guilds, outbox
 
     pairs = [
         (feeds.FeedRepository, pg_repos.FeedRepository),
@@ -595,6 +595,7 @@ def test_both_stores_offer_the_same_repository_methods() -> None:
         (outbox.OutboxRepository, pg_repos.OutboxRepository),
         (guilds.GuildRepository, pg_repos.GuildRepository),
         (cards.CardRepository, pg_repos.CardRepository),
+        (forum_posts.ForumPostRepository, pg_repos.ForumPostRepository),
     ]
     for sqlite_cls, pg_cls in pairs:
 

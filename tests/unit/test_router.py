@@ -118,3 +118,18 @@ def test_dedupe_keys_are_stable_and_distinct() -> None:
     second = route(change(new=True), guilds, [], KEYS)
     assert [i.dedupe_key for i in first] == [i.dedupe_key for i in second]
     assert len({i.dedupe_key for i in first}) == 2
+
+
+def test_a_forum_alert_channel_also_gets_developments_through_the_same_filters() -> None:
+    forum = GuildSettings(1, alert_channel_id=100, ping_role_id=7, alert_forum=True)
+    text = GuildSettings(2, alert_channel_id=200)
+    digest_forum = GuildSettings(3, alert_channel_id=300, alert_forum=True, digest=DigestMode.DAILY)
+    filtered_forum = GuildSettings(4, alert_channel_id=400, alert_forum=True, platforms=("Twitter",))
+    guilds = [forum, text, digest_forum, filtered_forum]
+    [development] = route(change(), guilds, [], KEYS)
+    assert (development.kind, development.target_id, development.guild_id) == (DeliveryKind.DEVELOPMENT, 100, 1)
+    assert development.ping_role_id is None and not development.held_for_digest
+    assert development.dedupe_key == "development:channel:100:c1:11"
+    # New cases and status changes reach every alert channel, forum or not, as before.
+    assert {i.target_id for i in route(change(new=True), guilds, [], KEYS)} == {100, 200, 300}
+    assert {i.target_id for i in route(change(events=(STATUS_EVENT,)), guilds, [], KEYS)} == {100, 200, 300}
