@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.render import clean_text, clip, neutralise_mentions, stage_label
+from bot.detect.issues import TAG_LABELS
 from bot.models import Case, is_closed
 
 THREAD_NAME_MAX = 100  # Discord: a thread name is 1-100 characters
@@ -53,10 +54,12 @@ def tag_name(text: str) -> str:
 
 
 def wanted_tags(case: Case) -> list[str]:
-    """Every tag that describes the case, most important first: open/closed, the action, then the
-    platforms in the case's order (its main platform first); duplicates (case-insensitive) dropped."""
+    """Every tag that describes the case, most important first: open/closed, the action, the platforms
+    in the case's order (its main platform first), then its legal issues (most reported first);
+    duplicates (case-insensitive) dropped. A post shows the first five the forum has."""
     names = [CLOSED_TAG if is_closed(case.status) else OPEN_TAG, tag_name(stage_label(case.action))]
     names += [tag_name(p) for p in case.platforms]
+    names += [TAG_LABELS[k] for k in case.issues if k in TAG_LABELS]  # legal issues, where there is room
     seen: set[str] = set()
     out = []
     for name in names:

@@ -25,6 +25,7 @@ files; elsewhere, or if drawing fails, the update goes out without it. The nonce
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -457,6 +458,9 @@ class DiscordPublisher:
         """Docket news: the channel's card is edited to show the docket (a deleted card is not
         re-posted for this), then the short message goes out when the news is announced."""
         text = str(_payload(d).get("text") or "")
+        forum = await self._forum(d)
+        if forum is not None:
+            return await self._docket_in_post(forum, d, case, text)
         target = await self._target(d, True)
         card_id = await self.cards.get(case.id, d.target_id) if d.target_kind is TargetKind.CHANNEL else None
         if card_id is not None:
@@ -473,6 +477,38 @@ class DiscordPublisher:
         return (await send_spec(target, spec, nonce=await self._nonce(d))).id
 
     # --- forum posts -----------------------------------------------------------------------------------
+
+    async def _docket_in_post(self, forum: discord.ForumChannel, d: Delivery, case: Case, text: str) -> int | None:
+        """Docket news in the case's forum post: its card edited, the message posted inside; a closed
+        case's post is archived again afterwards. No post (deleted meanwhile): nothing to refresh."""
+        post = await self.forum_posts.get(case.id, forum.id)
+        thread = await self._thread(forum, post.thread_id) if post and post.thread_id else None
+        if post is None or thread is None:
+            return None
+        if thread.archived:
+            await self.budget.acquire(1)
+            thread = await thread.edit(archived=False)
+        sent_id = post.message_id
+        if post.message_id is not None:
+            sources = await self.store.articles.for_case(case.id)
+            events = await self.store.cases.events(case.id)
+            card = render.case_card(
+                case, sources, events[-1] if events else None, page_url=render.case_page_url(self.public_url, case.id)
+            )
+            with contextlib.suppress(discord.NotFound):  # the card alone was deleted: the news still goes out
+                await thread.get_partial_message(post.message_id).edit(
+                    embeds=[discord.Embed.from_dict(card.to_dict())],
+                    view=to_view(render.MessageSpec(buttons=(render.follow_button(case.id),))),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+        if text:
+            jump = f"https://discord.com/channels/{d.guild_id or '@me'}/{thread.id}/{post.message_id}"
+            spec = render.docket_message(case, text, jump if post.message_id else None)
+            sent_id = (await send_spec(thread, spec, nonce=await self._nonce(d))).id
+        if is_closed(case.status):
+            await self.budget.acquire(1)
+            await thread.edit(archived=True)
+        return sent_id
 
     async def _forum_update(
         self,

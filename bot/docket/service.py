@@ -77,8 +77,8 @@ def describe(link: DocketLink) -> str:
 
 async def announce(store: AnyStore, case: Case, dedupe: str, text: str) -> int:
     """Queue docket news for ``case`` (call inside the transaction that changed the link): its cards are
-    refreshed everywhere, and with ``text`` its followers are told. Returns the deliveries queued."""
-    cards = await store.cards.channels_of(case.id)
+    refreshed everywhere (text channels and forum posts), and with ``text`` its followers are told. Returns the deliveries queued."""
+    cards = [*await store.cards.channels_of(case.id), *await store.forum_posts.posts_of(case.id)]
     subs = await store.guilds.subscriptions_for(case.id, platform_keys(case.platforms)) if text else []
     intents = route_docket(case.id, dedupe, cards, subs, announce=bool(text))
     if not intents:

@@ -1201,6 +1201,14 @@ class ForumPostRepository:
     async def forget(self, case_id: str, forum_id: int) -> None:
         await self.db.execute("DELETE FROM forum_posts WHERE case_id = $1 AND forum_id = $2", case_id, forum_id)
 
+    async def posts_of(self, case_id: str) -> builtins.list[tuple[int, int | None]]:
+        rows = await self.db.fetch(
+            "SELECT forum_id, guild_id FROM forum_posts WHERE case_id = $1 AND thread_id IS NOT NULL "
+            "ORDER BY forum_id",
+            case_id,
+        )
+        return [(int(r[0]), int(r[1]) if r[1] is not None else None) for r in rows]
+
     async def in_forum(self, forum_id: int) -> builtins.list[ForumPost]:
         # updated_at is ISO text in the C collation: the same order as SQLite's.
         rows = await self.db.fetch(

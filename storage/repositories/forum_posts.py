@@ -85,6 +85,15 @@ class ForumPostRepository:
             "DELETE FROM forum_posts WHERE case_id = ? AND forum_id = ?", (case_id, forum_id)
         )
 
+    async def posts_of(self, case_id: str) -> list[tuple[int, int | None]]:
+        """(forum id, guild id) of every forum where ``case_id`` has a post (created, not just begun)."""
+        rows = await self.db.fetchall(
+            "SELECT forum_id, guild_id FROM forum_posts WHERE case_id = ? AND thread_id IS NOT NULL "
+            "ORDER BY forum_id",
+            (case_id,),
+        )
+        return [(int(r[0]), int(r[1]) if r[1] is not None else None) for r in rows]
+
     async def in_forum(self, forum_id: int) -> list[ForumPost]:
         rows = await self.db.fetchall(
             "SELECT * FROM forum_posts WHERE forum_id = ? ORDER BY updated_at, case_id", (forum_id,)

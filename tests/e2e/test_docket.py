@@ -197,3 +197,21 @@ async def test_a_refused_token_stores_nothing_and_the_case_is_asked_again(
         assert await world.bot.publisher.drain() == {}
         assert "not-the-token" not in caplog.text  # the token is never logged
         assert await _sweep(world) == 1  # the next sweep asks again
+
+
+async def test_in_a_forum_the_docket_news_goes_into_the_case_post(world: World, courtlistener: FakeCourtListener) -> None:
+    from tests.e2e.test_forum import forum_world, starter
+
+    forum = await forum_world(world)
+    await world.ingest(rss(SUIT))
+    await world.bot.publisher.drain()
+    [thread] = world.fake.threads_of(forum)
+    card = starter(world, thread)
+    assert "courtlistener" not in str(card.embeds[0])
+    await _sweep(world)
+    assert await world.bot.publisher.drain() == {"sent": 1}
+    fields = {f["name"]: f["value"] for f in starter(world, thread).embeds[0]["fields"]}
+    assert "N.D. Cal. · 3:17-cv-01916" in fields["Court / docket"]  # the post's card shows the docket
+    news = world.fake.messages(thread)[-1]
+    assert "Docket found on CourtListener: N.D. Cal. 3:17-cv-01916" in news.content
+    assert world.fake.threads_of(forum) == [thread] and world.fake.messages(world.alerts) == []

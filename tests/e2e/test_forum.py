@@ -81,8 +81,8 @@ async def test_a_new_case_is_one_post_with_its_title_card_follow_button_and_tags
     card = starter(world, thread)
     assert card.embeds[0]["title"] == render.safe(case.title, 256)  # markdown escaped in the card
     assert follow_id(card) == f"cw:follow:{case.id}"
-    assert tag_names(forum, thread) == ["open", "summons", "Twitter"]
-    assert {t["name"] for t in forum.available_tags} == {"open", "closed", "summons", "Twitter"}
+    assert tag_names(forum, thread) == ["open", "summons", "Twitter", "Anonymous speech"]  # the legal issue too
+    assert {t["name"] for t in forum.available_tags} == {"open", "closed", "summons", "Twitter", "Anonymous speech"}
     [request] = thread_posts(world, forum)
     assert request.json["name"] == case.title and request.json["message"]["allowed_mentions"] == {"parse": []}
     post = await world.store.forum_posts.get(case.id, forum.id)
@@ -123,7 +123,7 @@ async def test_developments_and_status_changes_go_into_the_post_closing_archives
     assert len(messages) == 3 and "Status update" in messages[2].content
     assert str(card.id) in messages[2].content  # the jump link to the card at the top of the post
     assert card.edit_count == 1 and "closed" in str(card.embeds[0]["fields"])
-    assert tag_names(forum, thread) == ["closed", "summons", "Twitter"]
+    assert tag_names(forum, thread) == ["closed", "summons", "Twitter", "Anonymous speech"]
     assert thread.archived
     [case] = await world.store.cases.search("ALT_uscis")
     assert (await world.store.forum_posts.get(case.id, forum.id)).archived is True

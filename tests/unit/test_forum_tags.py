@@ -71,3 +71,12 @@ def test_creation_fills_the_forum_at_most_to_twenty_status_tags_first() -> None:
     assert tags_to_create(["closed", "lawsuit", "Reddit"], nearly_full) == ["open", "closed"]
     full = [f"t{i}" for i in range(FORUM_TAGS_MAX)]
     assert tags_to_create(["open"], full) == []
+
+
+def test_legal_issues_come_after_the_platforms_where_there_is_room() -> None:
+    tagged = case(issue_counts=(("free_speech", 1), ("section_230", 3)))
+    assert wanted_tags(tagged) == ["open", "court order", "Reddit", "Section 230", "Free speech"]
+    crowded = case(platforms=("Reddit", "Meta", "TikTok"), issue_counts=(("copyright", 2), ("encryption", 1)))
+    available = {name: i for i, name in enumerate(wanted_tags(crowded))}
+    chosen = [name for name, i in available.items() if i in choose_tags(wanted_tags(crowded), available)]
+    assert chosen == ["open", "court order", "Reddit", "Meta", "TikTok"]  # five: the issues have no room
