@@ -24,9 +24,10 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.delivery.jobs import compile_digests, notify_disabled_feeds
 from bot.delivery.publisher import DiscordPublisher
-from bot.feeds.fetcher import Fetcher, FetchResult
+from bot.feeds.fetcher import Fetcher
 from bot.feeds.netguard import UrlGuard
 from bot.feeds.parser import ParserPool
+from bot.feeds.routing import RoutedFetcher
 from bot.pipeline import Pipeline, PipelineOptions
 from bot.runtime import fetch_limits, parser_pool, poll_policy, warm_up
 from bot.scheduler import Scheduler
@@ -47,22 +48,6 @@ def intents() -> discord.Intents:
     chosen = discord.Intents.none()
     chosen.guilds = True
     return chosen
-
-
-class RoutedFetcher:
-    """Feeds only guilds want are fetched behind the SSRF guard (every hop and every connect re-checked);
-    the operator's own feeds are trusted and fetched as configured."""
-
-    def __init__(self, store: AnyStore, trusted: Fetcher, guarded: Fetcher) -> None:
-        self.store, self.trusted, self.guarded = store, trusted, guarded
-
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        fetcher = self.guarded if await self.store.feeds.is_guild_only(url) else self.trusted
-        return await fetcher.fetch(url, etag, last_modified)
-
-    async def close(self) -> None:
-        await self.trusted.close()
-        await self.guarded.close()
 
 
 class CasewatchBot(commands.AutoShardedBot):

@@ -166,6 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", type=_web_host, help="address to listen on (default: $CASEWATCH_WEB_HOST or 127.0.0.1)")
     p.add_argument("--port", type=_web_port, help="TCP port, 1-65535 (default: $CASEWATCH_WEB_PORT or 8080)")
 
+    worker = sub.add_parser(
+        "worker",
+        help="a process role over a shared PostgreSQL database (poll feeds, or deliver to Discord)",
+        epilog="needs CASEWATCH_DATABASE_URL; run as many as wanted, on any machine (see README, Scaling out)",
+    )
+    worker_sub = worker.add_subparsers(dest="worker_role", required=True, metavar="ROLE")
+    p = worker_sub.add_parser("poll", help="claim due feeds and poll them through the pipeline")
+    p.add_argument("--once", action="store_true", help="poll what is due now once, then exit")
+    p = worker_sub.add_parser("deliver", help="claim outbox rows and send them to Discord over REST (DISCORD_TOKEN)")
+    p.add_argument("--once", action="store_true", help="send what is due now, then exit")
+
     p = sub.add_parser("sync", help="sync slash commands with Discord (needs DISCORD_TOKEN)")
     p.add_argument("--guild", type=_guild_id, help="sync to one guild only (instant; for development)")
     return parser
@@ -344,7 +355,22 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await commands.web(settings, host=args.host, port=args.port)
         case "sync":
             return await commands.sync(settings, args.guild)
+        case "worker":
+            return await _worker(settings, args.worker_role, once=args.once)
     raise UsageError(f"unknown command {args.command}")
+
+
+async def _worker(settings: Settings, role: str, *, once: bool) -> int:
+    from bot.workers import require_postgres
+
+    require_postgres(settings, role)  # before importing anything the role needs
+    if role == "poll":
+        from bot.workers.poll import run_poll_worker
+
+        return await run_poll_worker(settings, once=once)
+    from bot.workers.deliver import run_deliver_worker
+
+    return await run_deliver_worker(settings, once=once)
 
 
 def expand_sources(sources: Sequence[str]) -> list[str | Path]:
