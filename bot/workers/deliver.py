@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.clock import utcnow
 from bot.config import Settings
 from bot.delivery.publisher import GLOBAL_REQUESTS_PER_S, DiscordPublisher
 from bot.models import Delivery, TargetKind
@@ -201,7 +200,9 @@ async def rest_client(token: str, budget: SharedBudget | None = None) -> AsyncIt
 
 
 @asynccontextmanager
-async def open_deliverer(settings: Settings, *, owner: str | None = None) -> AsyncIterator[RestPublisher]:
+async def open_deliverer(
+    settings: Settings, *, owner: str | None = None, lease_s: float = LEASE_S
+) -> AsyncIterator[RestPublisher]:
     from bot.cli import UsageError
     from storage.postgres.leases import Leases
     from storage.postgres.store import PostgresStore
@@ -213,7 +214,9 @@ async def open_deliverer(settings: Settings, *, owner: str | None = None) -> Asy
         leases = Leases(store.db)
         budget = SharedBudget(leases, bucket_name(settings.discord_token))
         async with rest_client(settings.discord_token, budget) as client:
-            publisher = RestPublisher(client, store, leases, owner or worker_id("deliver"), public_url=settings.public_url)
+            publisher = RestPublisher(
+                client, store, leases, owner or worker_id("deliver"), lease_s=lease_s, public_url=settings.public_url
+            )
             publisher.shared_budget = budget
             yield publisher
 
@@ -246,9 +249,9 @@ async def deliver_loop(publisher: RestPublisher, stop: asyncio.Event, *, idle_s:
             await heartbeat
 
 
-async def run_deliver_worker(settings: Settings, *, once: bool = False) -> int:
+async def run_deliver_worker(settings: Settings, *, once: bool = False, lease_s: float = LEASE_S) -> int:
     """``casewatch worker deliver [--once]``: until SIGINT / SIGTERM (the round in flight finishes)."""
-    async with open_deliverer(settings) as publisher:
+    async with open_deliverer(settings, lease_s=lease_s) as publisher:
         if once:
             stats = await publisher.drain()
             print(f"outbox: {dict(stats) or 'nothing due'}", file=sys.stderr)
@@ -265,8 +268,3 @@ async def run_deliver_worker(settings: Settings, *, once: bool = False) -> int:
                 loop.remove_signal_handler(sig)
     return 0
 
-
-def now_period(minutes: int) -> str:
-    """The current period key for a job run once every ``minutes`` across processes."""
-    now = utcnow()
-    return f"{now:%Y-%m-%dT%H}:{(now.minute // minutes) * minutes:02d}"

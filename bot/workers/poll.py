@@ -62,19 +62,28 @@ def host_key(url: str) -> str | None:
 class HostSlots:
     """A fetcher that takes one of a host's slots in the database around each fetch.
 
-    The slot is held for the fetch (its lease covers the fetcher's whole deadline and is renewed by the
-    worker's heartbeat) and released after it; while every slot of the host is taken, the fetch waits.
+    The slot is held for the fetch (a lease of ``hold_s``, renewed by the worker's heartbeat, so a killed
+    worker's slots come back as its feeds do) and released after it; while every slot of the host is
+    taken, the fetch waits, at most ``wait_s`` (then it fails as a transient error, as a timeout would).
     Only the feed URL's host is counted: a redirect to another host is limited by the fetcher in this
     process only."""
 
     def __init__(
-        self, inner: RoutedFetcher | Fetcher, leases: Leases, owner: str, *, per_host: int, hold_s: float
+        self,
+        inner: RoutedFetcher | Fetcher,
+        leases: Leases,
+        owner: str,
+        *,
+        per_host: int,
+        hold_s: float = LEASE_S,
+        wait_s: float = 60.0,
     ) -> None:
         self.inner = inner
         self.leases = leases
         self.owner = owner
         self.per_host = per_host
         self.hold_s = hold_s
+        self.wait_s = wait_s
         self.held: set[tuple[str, int]] = set()
         self._known: set[str] = set()
         self.waits = 0  # fetches that found every slot of their host taken (for tests and logs)
@@ -93,7 +102,7 @@ class HostSlots:
             self._known.add(host)
         wait = SLOT_WAIT_MIN_S
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.hold_s
+        deadline = loop.time() + self.wait_s
         while (slot := await self.leases.claim_host_slot(host, self.per_host, self.owner, self.hold_s)) is None:
             if loop.time() > deadline:
                 raise FetchError(f"every one of the {self.per_host} slots for {host} stayed busy", transient=True)
@@ -186,7 +195,9 @@ class PollWorker:
 
 
 @asynccontextmanager
-async def open_poll_worker(settings: Settings, *, owner: str | None = None) -> AsyncIterator[PollWorker]:
+async def open_poll_worker(
+    settings: Settings, *, owner: str | None = None, lease_s: float = LEASE_S
+) -> AsyncIterator[PollWorker]:
     """The worker over ``casewatch run``'s runtime: the same store, parser pool, pipeline options and
     fetch limits; guild-only feeds behind the SSRF guard as in the bot."""
     from storage.postgres.leases import Leases
@@ -205,19 +216,22 @@ async def open_poll_worker(settings: Settings, *, owner: str | None = None) -> A
             leases,
             me,
             per_host=limits.per_host,
-            hold_s=limits.total_timeout_s + limits.connect_timeout_s + LEASE_S,
+            hold_s=lease_s,
+            wait_s=limits.total_timeout_s,
         )
         pipeline = Pipeline(rt.store, rt.parser, slots, rt.pipeline.options)  # type: ignore[arg-type]
         try:
-            yield PollWorker(pipeline, leases, me, slots, concurrency=rt.pipeline.options.concurrency)
+            yield PollWorker(
+                pipeline, leases, me, slots, concurrency=rt.pipeline.options.concurrency, lease_s=lease_s
+            )
         finally:
             await guarded.close()
 
 
-async def run_poll_worker(settings: Settings, *, once: bool = False) -> int:
+async def run_poll_worker(settings: Settings, *, once: bool = False, lease_s: float = LEASE_S) -> int:
     """``casewatch worker poll [--once]``: until SIGINT / SIGTERM (in-flight polls finish first)."""
     require_postgres(settings, "poll")
-    async with open_poll_worker(settings) as worker:
+    async with open_poll_worker(settings, lease_s=lease_s) as worker:
         if once:
             results = await worker.run_once()
             ok = sum(r.ok for r in results)
