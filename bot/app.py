@@ -20,9 +20,7 @@ import discord
 from discord.ext import commands
 
 from bot.cli import CommandFailed
-from bot.clock import utcnow
 from bot.config import Settings
-from bot.delivery.jobs import compile_digests, notify_disabled_feeds
 from bot.delivery.publisher import DiscordPublisher
 from bot.feeds.fetcher import Fetcher
 from bot.feeds.netguard import UrlGuard
@@ -32,6 +30,8 @@ from bot.pipeline import Pipeline, PipelineOptions
 from bot.runtime import fetch_limits, parser_pool, poll_policy, warm_up
 from bot.scheduler import Scheduler
 from bot.web import WebServer, WebServerError
+from bot.workers import worker_id
+from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance
 from storage import open_store
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COGS = ("cogs.errors", "cogs.alerts", "cogs.lookup", "cogs.subscriptions", "cogs.feeds", "cogs.owner")
-MAINTENANCE_TICK_S = 300.0
+MAINTENANCE_TICK_S = MAINTENANCE_EVERY_S
 
 
 def intents() -> discord.Intents:
@@ -58,8 +58,16 @@ class CasewatchBot(commands.AutoShardedBot):
     publisher: DiscordPublisher
 
     def __init__(
-        self, settings: Settings, *, run_jobs: bool = True, open_services: bool = True, **options: Any
+        self,
+        settings: Settings,
+        *,
+        run_jobs: bool = True,
+        open_services: bool = True,
+        periodic_jobs: bool = False,
+        **options: Any,
     ) -> None:
+        """``run_jobs``: poll, deliver and the periodic jobs (the all-in-one bot); else, with
+        ``periodic_jobs``, the periodic jobs only (a shard process that was asked for them)."""
         # casewatch never joins voice: the "PyNaCl / davey is not installed" warnings mean nothing here.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -74,11 +82,13 @@ class CasewatchBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.run_jobs = run_jobs
+        self.periodic_jobs = periodic_jobs
         self.open_services = open_services
         self.guard = UrlGuard(
             allow_private=settings.allow_private_feeds, allowed_hosts=settings.allowed_feed_hosts
         )
         self.scheduler: Scheduler | None = None
+        self.job_owner = worker_id("bot")  # names this process in job_runs (periodic jobs)
         self.web: WebServer | None = None  # the read-only web view, when CASEWATCH_WEB_PORT is set
         self._web_store: AnyStore | None = None
         self._services_open = False
@@ -95,6 +105,9 @@ class CasewatchBot(commands.AutoShardedBot):
                 deliver_tick_s=self.settings.delivery_interval_s,
                 extra={"maintenance": (self.maintenance, MAINTENANCE_TICK_S)},
             )
+            self.scheduler.start()
+        elif self.periodic_jobs and self._services_open:
+            self.scheduler = Scheduler(poll=self.maintenance, poll_tick_s=MAINTENANCE_TICK_S)
             self.scheduler.start()
 
     async def _open_services(self) -> None:
@@ -133,9 +146,9 @@ class CasewatchBot(commands.AutoShardedBot):
             await self.publisher.drain()
 
     async def maintenance(self) -> None:
-        """Digests whose period is over, and notices about feeds that got disabled."""
-        await compile_digests(self.store, utcnow())
-        await notify_disabled_feeds(self.store)
+        """Digests whose period is over, and notices about feeds that got disabled: once per period
+        across every process sharing the database (bot.workers.periodic)."""
+        await maintenance(self.store, self.job_owner, MAINTENANCE_TICK_S)
 
     async def close(self) -> None:
         if self.scheduler is not None:
@@ -160,14 +173,26 @@ class CasewatchBot(commands.AutoShardedBot):
             await self.store.close()
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(
+    settings: Settings, *, shard_ids: list[int] | None = None, shard_count: int | None = None, jobs: bool = False
+) -> int:
     """Log in and run until interrupted (``casewatch run`` with DISCORD_TOKEN set).
+
+    With ``shard_ids`` it is a gateway process for those shards of ``shard_count``: Discord sends it the
+    events and interactions of its guilds only, and it runs no poll or delivery job (the workers do);
+    ``jobs`` adds the periodic jobs, which run once per period across processes anyway.
 
     Once connected, discord.py reconnects by itself (with backoff) through network trouble; a failure
     to connect at start is reported in one line and ends the process (a service manager restarts it)."""
     assert settings.discord_token
     with discord_errors("run the bot"):
-        async with CasewatchBot(settings) as bot:
+        if shard_ids is None:
+            bot = CasewatchBot(settings)
+        else:
+            bot = CasewatchBot(
+                settings, run_jobs=False, periodic_jobs=jobs, shard_ids=shard_ids, shard_count=shard_count
+            )
+        async with bot:
             await bot.start(settings.discord_token)
     return 0
 

@@ -36,6 +36,7 @@ from bot.config import Settings
 from bot.delivery.publisher import GLOBAL_REQUESTS_PER_S, DiscordPublisher
 from bot.models import Delivery, TargetKind
 from bot.workers import require_postgres, worker_id
+from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance
 
 if TYPE_CHECKING:
     from storage.postgres.leases import Leases
@@ -221,8 +222,17 @@ async def open_deliverer(
             yield publisher
 
 
-async def deliver_loop(publisher: RestPublisher, stop: asyncio.Event, *, idle_s: float = IDLE_S) -> None:
-    """Drain until ``stop`` is set; an empty outbox is looked at again every ``idle_s``."""
+async def deliver_loop(
+    publisher: RestPublisher,
+    stop: asyncio.Event,
+    *,
+    idle_s: float = IDLE_S,
+    maintenance_every_s: float | None = MAINTENANCE_EVERY_S,
+) -> None:
+    """Drain until ``stop`` is set; an empty outbox is looked at again every ``idle_s``. Every
+    ``maintenance_every_s`` it offers to run the periodic jobs (digests, disabled-feed notices), which
+    one process per period across all of them actually runs (:mod:`bot.workers.periodic`)."""
+    next_maintenance = time.monotonic()
 
     async def beat() -> None:
         while True:
@@ -235,6 +245,12 @@ async def deliver_loop(publisher: RestPublisher, stop: asyncio.Event, *, idle_s:
     heartbeat = asyncio.create_task(beat())
     try:
         while not stop.is_set():
+            if maintenance_every_s is not None and time.monotonic() >= next_maintenance:
+                next_maintenance = time.monotonic() + maintenance_every_s
+                try:
+                    await maintenance(publisher.store, publisher.owner, maintenance_every_s)
+                except Exception:
+                    log.exception("the periodic jobs failed; they run again next period")
             try:
                 sent = await publisher.drain()
             except Exception:

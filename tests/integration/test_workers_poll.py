@@ -230,3 +230,49 @@ async def test_worker_run_loop_stops_cleanly(pg_store: PostgresStore, pg_schema_
             await asyncio.wait_for(loop, 10)
         assert all(server.hits(f"/f{i}.xml") == 1 for i in range(5))
     assert await pg_store.db.fetchval("SELECT COUNT(*) FROM feeds WHERE lease_owner IS NOT NULL") == 0
+
+
+# --- periodic jobs -----------------------------------------------------------------------------------------
+
+
+def test_period_keys_are_aligned() -> None:
+    from datetime import UTC, datetime
+
+    from bot.workers.periodic import period_key
+
+    at = datetime(2026, 12, 2, 12, 3, 10, tzinfo=UTC)
+    assert period_key(at, 300) == "2026-12-02T12:00:00+00:00"
+    assert period_key(at + timedelta(seconds=109), 300) == "2026-12-02T12:00:00+00:00"
+    assert period_key(at + timedelta(seconds=110), 300) == "2026-12-02T12:05:00+00:00"
+
+
+async def test_maintenance_runs_once_per_period_across_processes(
+    pg_store: PostgresStore, pg_schema_url: str, store: object
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.models import DigestMode
+    from bot.workers.periodic import maintenance
+
+    # A guild in daily digest mode with a held alert from two days ago: its digest is due.
+    await pg_store.guilds.update_settings(7, alert_channel_id=8, digest=DigestMode.DAILY.value)
+    feed, _ = await pg_store.feeds.add("https://news.example.org/feed.xml")
+    from bot.feeds.parser import ParserPool
+    from bot.pipeline import Pipeline, PipelineOptions
+
+    pipeline = Pipeline(pg_store, ParserPool(inline=True), None, PipelineOptions(alert_on_first_poll=True))
+    await pipeline.ingest_body(feed, rss(SUMMONS))
+    assert await pg_store.outbox.counts() == {"held": 1}
+    later = datetime.now(UTC) + timedelta(days=2)
+    at = datetime.fromtimestamp(later.timestamp() // 300 * 300 + 10, UTC)  # well inside one period
+    async with await PostgresStore.open(pg_schema_url) as other:
+        ran = await asyncio.gather(
+            *(maintenance(s, f"p{i}", 300, at) for i, s in enumerate([pg_store, other] * 3))
+        )
+        assert sorted(ran) == [False] * 5 + [True]
+        assert await pg_store.outbox.counts() == {"digested": 1, "pending": 1}  # one digest message
+        assert await maintenance(other, "p9", 300, at + timedelta(seconds=250)) is False  # same period
+        assert await maintenance(other, "p9", 300, at + timedelta(seconds=300)) is True  # the next one
+    # On SQLite one process owns the file: it always runs.
+    assert await maintenance(store, "solo", 300, at) is True  # type: ignore[arg-type]
+    assert await maintenance(store, "solo", 300, at) is True  # type: ignore[arg-type]
