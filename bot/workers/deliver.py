@@ -10,7 +10,7 @@ alone:
   returns the message it already has instead of posting it twice;
 - the request budget is a token bucket row in the database shared by every deliverer of the bot
   (:class:`SharedBudget`): Discord's ~50 requests/s are per bot, not per process. Every request takes
-  its token right before it goes out (:func:`pace_requests`). Per-route buckets and their 429s are
+  its token right before it goes out (:func:`paced_trace`). Per-route buckets and their 429s are
   discord.py's, per process, as in the bot;
 - guilds, channels and the bot's own member (for permission checks) come from REST, cached for a minute
   (:class:`RestPublisher`), since there is no gateway cache. Those lookups draw from the same budget.
@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.config import Settings
@@ -47,15 +48,18 @@ log = logging.getLogger(__name__)
 LEASE_S = 30.0
 IDLE_S = 0.5
 GUILD_TTL_S = 60.0
-# Discord counts requests in a sliding second: a bucket of 45/s that may burst 5 never exceeds 50 in any
-# second, whatever the number of deliverers drawing from it.
-GLOBAL_BURST = 5.0
+# Discord counts requests in a sliding second. The bucket runs at the publisher's own rate (45/s) with no
+# burst to speak of: at most 46 in any second, whatever the number of deliverers drawing from it, so a
+# request that leaves a little late (scheduling, a slow round trip) still fits under 50. (A burst of 5,
+# or 47/s with a burst of 3, each let one global 429 through in 1,000 sends.)
+SHARED_REQUESTS_PER_S = GLOBAL_REQUESTS_PER_S
+GLOBAL_BURST = 1.0
 
 
 class SharedBudget:
     """A :class:`bot.delivery.publisher.Budget` kept in the database (one row per bot)."""
 
-    def __init__(self, leases: Leases, name: str, rate: float = GLOBAL_REQUESTS_PER_S, burst: float = GLOBAL_BURST):
+    def __init__(self, leases: Leases, name: str, rate: float = SHARED_REQUESTS_PER_S, burst: float = GLOBAL_BURST):
         self.leases, self.name, self.rate, self.burst = leases, name, rate, burst
         self.reserved = 0.0  # tokens this process took (for tests and logs)
 
@@ -67,23 +71,25 @@ class SharedBudget:
 
 
 class Unpaced:
-    """The publisher's own pacing, switched off: every request is paced where it is made (see
-    :func:`pace_requests`), which also covers lookups, card edits and DM channels."""
+    """The publisher's own pacing, switched off: every HTTP request is paced as it goes out (see
+    :func:`paced_trace`), which also covers lookups, card edits and DM channels."""
 
     async def acquire(self, tokens: float = 1.0) -> None:
         return None
 
 
-def pace_requests(client: discord.Client, budget: SharedBudget) -> None:
-    """Every REST request of ``client`` first takes a token from ``budget``, right before it goes out
-    (tokens taken earlier, before work that may wait, would let requests bunch up past the limit)."""
-    original = client.http.request
+def paced_trace(budget: SharedBudget) -> aiohttp.TraceConfig:
+    """An aiohttp trace whose request-start hook takes a token from ``budget``: every HTTP request the
+    client sends waits for its token right before it goes out, after discord.py's per-route wait (a
+    token taken before that wait is wasted and lets requests bunch up past the limit), and retries after
+    a 429 are paced too."""
+    trace = aiohttp.TraceConfig()
 
-    async def request(route: discord.http.Route, **kwargs: Any) -> Any:
+    async def on_request_start(session: object, context: object, params: aiohttp.TraceRequestStartParams) -> None:
         await budget.acquire(1)
-        return await original(route, **kwargs)
 
-    client.http.request = request  # type: ignore[method-assign]
+    trace.on_request_start.append(on_request_start)
+    return trace
 
 
 def bucket_name(token: str) -> str:
@@ -119,7 +125,7 @@ class RestPublisher(DiscordPublisher):
         self.owner = owner
         self.lease_s = lease_s
         self.held: set[int] = set()
-        self.shared_budget: SharedBudget | None = None  # what paces the client's requests (see pace_requests)
+        self.shared_budget: SharedBudget | None = None  # what paces the client's requests (see paced_trace)
         self._guilds: dict[int, tuple[float, discord.Guild | None]] = {}
         self._guild_locks: dict[int, asyncio.Lock] = {}
 
@@ -182,16 +188,14 @@ class RestPublisher(DiscordPublisher):
 
 
 @asynccontextmanager
-async def rest_client(token: str, budget: SharedBudget | None = None) -> AsyncIterator[discord.Client]:
+async def rest_client(token: str, budget: SharedBudget) -> AsyncIterator[discord.Client]:
     """A discord.py client logged in over REST only (no gateway connection), its requests paced by
     ``budget``."""
     from bot.app import discord_errors
 
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-    client = discord.Client(intents=discord.Intents.none())
-    if budget is not None:
-        pace_requests(client, budget)
+    client = discord.Client(intents=discord.Intents.none(), http_trace=paced_trace(budget))
     try:
         with discord_errors("log in"):
             await client.login(token)
