@@ -190,3 +190,22 @@ async def test_worker_deliver_needs_a_token(
     assert capsys.readouterr().err.strip() == (
         "casewatch: casewatch worker deliver needs DISCORD_TOKEN in the environment or .env"
     )
+
+
+async def test_a_row_without_its_guild_still_gets_the_permission_check(
+    fake_discord: FakeDiscord, pg_store: PostgresStore, pg_schema_url: str
+) -> None:
+    fake = fake_discord
+    guild = fake.add_guild("Newsroom")
+    muted = fake.add_text_channel(guild, "muted", bot_can_send=False)
+    open_channel = fake.add_text_channel(guild, "open")
+    async with pg_store.transaction():
+        for channel in (muted, open_channel):
+            intent = DeliveryIntent(
+                kind=DeliveryKind.DIGEST, target_kind=TargetKind.CHANNEL, target_id=channel.id, dedupe_key=f"x:{channel.id}"
+            )
+            await pg_store.outbox.enqueue([intent], payload={"message": {"content": f"to {channel.name}"}})
+    async with open_deliverer(settings_for(pg_schema_url, fake), owner="a") as deliverer:
+        assert await deliverer.drain() == {"failed": 1, "sent": 1}
+    assert fake.requests_to("POST", rf"^/channels/{muted.id}/messages$") == []
+    assert [m.content for m in fake.messages(open_channel)] == ["to open"]
