@@ -20,20 +20,21 @@ import discord
 from discord.ext import commands
 
 from bot.cli import CommandFailed
-from bot.clock import utcnow
 from bot.config import Settings
-from bot.delivery.jobs import compile_digests, notify_disabled_feeds
 from bot.delivery.publisher import DiscordPublisher
 from bot.docket.client import CourtListenerClient
 from bot.docket.service import DocketService
 from bot.docket.settings import NO_TOKEN
-from bot.feeds.fetcher import Fetcher, FetchResult
+from bot.feeds.fetcher import Fetcher
 from bot.feeds.netguard import UrlGuard
 from bot.feeds.parser import ParserPool
+from bot.feeds.routing import RoutedFetcher
 from bot.pipeline import Pipeline, PipelineOptions
 from bot.runtime import fetch_limits, parser_pool, poll_policy, warm_up
 from bot.scheduler import Scheduler
 from bot.web import WebServer, WebServerError
+from bot.workers import worker_id
+from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance
 from storage import open_store
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COGS = ("cogs.errors", "cogs.alerts", "cogs.lookup", "cogs.subscriptions", "cogs.feeds", "cogs.owner")
-MAINTENANCE_TICK_S = 300.0
+MAINTENANCE_TICK_S = MAINTENANCE_EVERY_S
 DOCKET_SWEEP_S = 600.0  # hand the lookup queue the cases with new reports (the client keeps the pace)
 DOCKET_FILINGS_S = 6 * 3600.0  # fetch linked dockets for new filings: 40 requests, within an hour's 50
 
@@ -54,22 +55,6 @@ def intents() -> discord.Intents:
     return chosen
 
 
-class RoutedFetcher:
-    """Feeds only guilds want are fetched behind the SSRF guard (every hop and every connect re-checked);
-    the operator's own feeds are trusted and fetched as configured."""
-
-    def __init__(self, store: AnyStore, trusted: Fetcher, guarded: Fetcher) -> None:
-        self.store, self.trusted, self.guarded = store, trusted, guarded
-
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        fetcher = self.guarded if await self.store.feeds.is_guild_only(url) else self.trusted
-        return await fetcher.fetch(url, etag, last_modified)
-
-    async def close(self) -> None:
-        await self.trusted.close()
-        await self.guarded.close()
-
-
 class CasewatchBot(commands.AutoShardedBot):
     store: AnyStore
     parser: ParserPool
@@ -79,8 +64,16 @@ class CasewatchBot(commands.AutoShardedBot):
     docket: DocketService
 
     def __init__(
-        self, settings: Settings, *, run_jobs: bool = True, open_services: bool = True, **options: Any
+        self,
+        settings: Settings,
+        *,
+        run_jobs: bool = True,
+        open_services: bool = True,
+        periodic_jobs: bool = False,
+        **options: Any,
     ) -> None:
+        """``run_jobs``: poll, deliver and the periodic jobs (the all-in-one bot); else, with
+        ``periodic_jobs``, the periodic jobs only (a shard process that was asked for them)."""
         # casewatch never joins voice: the "PyNaCl / davey is not installed" warnings mean nothing here.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -95,11 +88,13 @@ class CasewatchBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.run_jobs = run_jobs
+        self.periodic_jobs = periodic_jobs
         self.open_services = open_services
         self.guard = UrlGuard(
             allow_private=settings.allow_private_feeds, allowed_hosts=settings.allowed_feed_hosts
         )
         self.scheduler: Scheduler | None = None
+        self.job_owner = worker_id("bot")  # names this process in job_runs (periodic jobs)
         self.web: WebServer | None = None  # the read-only web view, when CASEWATCH_WEB_PORT is set
         self._web_store: AnyStore | None = None
         self._services_open = False
@@ -116,6 +111,9 @@ class CasewatchBot(commands.AutoShardedBot):
                 deliver_tick_s=self.settings.delivery_interval_s,
                 extra={"maintenance": (self.maintenance, MAINTENANCE_TICK_S), **self._docket_jobs()},
             )
+            self.scheduler.start()
+        elif self.periodic_jobs and self._services_open:
+            self.scheduler = Scheduler(poll=self.maintenance, poll_tick_s=MAINTENANCE_TICK_S)
             self.scheduler.start()
 
     async def _open_services(self) -> None:
@@ -166,9 +164,9 @@ class CasewatchBot(commands.AutoShardedBot):
         }
 
     async def maintenance(self) -> None:
-        """Digests whose period is over, and notices about feeds that got disabled."""
-        await compile_digests(self.store, utcnow())
-        await notify_disabled_feeds(self.store)
+        """Digests whose period is over, and notices about feeds that got disabled: once per period
+        across every process sharing the database (bot.workers.periodic)."""
+        await maintenance(self.store, self.job_owner, MAINTENANCE_TICK_S)
 
     async def close(self) -> None:
         if self.scheduler is not None:
@@ -194,14 +192,26 @@ class CasewatchBot(commands.AutoShardedBot):
             await self.store.close()
 
 
-async def run_bot(settings: Settings) -> int:
+async def run_bot(
+    settings: Settings, *, shard_ids: list[int] | None = None, shard_count: int | None = None, jobs: bool = False
+) -> int:
     """Log in and run until interrupted (``casewatch run`` with DISCORD_TOKEN set).
+
+    With ``shard_ids`` it is a gateway process for those shards of ``shard_count``: Discord sends it the
+    events and interactions of its guilds only, and it runs no poll or delivery job (the workers do);
+    ``jobs`` adds the periodic jobs, which run once per period across processes anyway.
 
     Once connected, discord.py reconnects by itself (with backoff) through network trouble; a failure
     to connect at start is reported in one line and ends the process (a service manager restarts it)."""
     assert settings.discord_token
     with discord_errors("run the bot"):
-        async with CasewatchBot(settings) as bot:
+        if shard_ids is None:
+            bot = CasewatchBot(settings)
+        else:
+            bot = CasewatchBot(
+                settings, run_jobs=False, periodic_jobs=jobs, shard_ids=shard_ids, shard_count=shard_count
+            )
+        async with bot:
             await bot.start(settings.discord_token)
     return 0
 

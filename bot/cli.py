@@ -90,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="console demo over bundled sample feeds served on 127.0.0.1 (offline)",
     )
     run.add_argument("--console", action="store_true", help="console mode even when DISCORD_TOKEN is set")
+    run.add_argument(
+        "--shards",
+        type=_shard_ids,
+        metavar="IDS",
+        help="a gateway process for these shards only (e.g. 0-3 or 0,2): it answers its guilds' commands and "
+        "runs no poll or delivery jobs (use casewatch worker poll / deliver); needs --shard-count",
+    )
+    run.add_argument("--shard-count", type=_shard_count, metavar="N", help="the bot's total number of shards")
+    run.add_argument(
+        "--jobs",
+        action="store_true",
+        help="with --shards: also run the periodic jobs (digests, notices), once per period across processes",
+    )
 
     ingest = sub.add_parser(
         "ingest", help="poll sources once through the whole pipeline and exit", epilog=INGEST_EPILOG
@@ -177,6 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", type=_web_host, help="address to listen on (default: $CASEWATCH_WEB_HOST or 127.0.0.1)")
     p.add_argument("--port", type=_web_port, help="TCP port, 1-65535 (default: $CASEWATCH_WEB_PORT or 8080)")
 
+    worker = sub.add_parser(
+        "worker",
+        help="a process role over a shared PostgreSQL database (poll feeds, or deliver to Discord)",
+        epilog="needs CASEWATCH_DATABASE_URL; run as many as wanted, on any machine (see README, Scaling out)",
+    )
+    worker_sub = worker.add_subparsers(dest="worker_role", required=True, metavar="ROLE")
+    p = worker_sub.add_parser("poll", help="claim due feeds and poll them through the pipeline")
+    p.add_argument("--once", action="store_true", help="poll what is due now once, then exit")
+    p = worker_sub.add_parser("deliver", help="claim outbox rows and send them to Discord over REST (DISCORD_TOKEN)")
+    p.add_argument("--once", action="store_true", help="send what is due now, then exit")
+
     p = sub.add_parser("sync", help="sync slash commands with Discord (needs DISCORD_TOKEN)")
     p.add_argument("--guild", type=_guild_id, help="sync to one guild only (instant; for development)")
     return parser
@@ -190,6 +214,46 @@ def _pick(raw: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be the number of a listed feed (1, 2, ...)")
     return value
+
+
+def _shard_ids(raw: str) -> list[int]:
+    ids: set[int] = set()
+    try:
+        for part in raw.split(","):
+            first, _, last = part.strip().partition("-")
+            lo, hi = int(first), int(last or first)
+            if lo < 0 or hi < lo:
+                raise ValueError
+            ids.update(range(lo, hi + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be shard ids like 0-3 or 0,2,5") from None
+    return sorted(ids)
+
+
+def _shard_count(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of shards, 1 or more")
+    return value
+
+
+def shard_plan(args: argparse.Namespace) -> tuple[list[int], int] | None:
+    """``(shard ids, shard count)`` of ``casewatch run --shards ... --shard-count ...``, checked."""
+    shards, count = getattr(args, "shards", None), getattr(args, "shard_count", None)
+    if shards is None and count is None:
+        if getattr(args, "jobs", False):
+            raise UsageError("--jobs only applies to a shard process (--shards ... --shard-count ...)")
+        return None
+    if shards is None or count is None:
+        raise UsageError("--shards and --shard-count go together (e.g. --shards 0-3 --shard-count 8)")
+    if shards[-1] >= count:
+        raise UsageError(f"shard {shards[-1]} does not exist with --shard-count {count} (ids are 0-{count - 1})")
+    if args.once or args.demo or args.console:
+        raise UsageError("--shards runs a gateway process: it cannot be combined with --once, --demo or --console")
+    return shards, count
 
 
 def _guild_id(raw: str) -> int:
@@ -336,6 +400,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     match args.command:
         case "run":
+            sharding = shard_plan(args)
+            if sharding is not None:
+                return await commands.run_shards(settings, *sharding, jobs=args.jobs)
             return await commands.run(settings, once=args.once, demo=args.demo, console=args.console)
         case "ingest":
             return await cmd_ingest(settings, args.sources, quiet=args.quiet, as_json=args.json)
@@ -359,7 +426,22 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await commands.web(settings, host=args.host, port=args.port)
         case "sync":
             return await commands.sync(settings, args.guild)
+        case "worker":
+            return await _worker(settings, args.worker_role, once=args.once)
     raise UsageError(f"unknown command {args.command}")
+
+
+async def _worker(settings: Settings, role: str, *, once: bool) -> int:
+    from bot.workers import require_postgres
+
+    require_postgres(settings, role)  # before importing anything the role needs
+    if role == "poll":
+        from bot.workers.poll import run_poll_worker
+
+        return await run_poll_worker(settings, once=once)
+    from bot.workers.deliver import run_deliver_worker
+
+    return await run_deliver_worker(settings, once=once)
 
 
 def expand_sources(sources: Sequence[str]) -> list[str | Path]:

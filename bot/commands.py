@@ -48,6 +48,15 @@ async def run(settings: Settings, *, once: bool, demo: bool, console: bool) -> i
     return await run_console(settings, once=once)
 
 
+async def run_shards(settings: Settings, shard_ids: list[int], shard_count: int, *, jobs: bool) -> int:
+    """``casewatch run --shards ... --shard-count N``: a gateway process for some shards of the bot."""
+    if not settings.discord_token:
+        raise UsageError("--shards runs the Discord bot: set DISCORD_TOKEN in the environment or .env")
+    from bot.app import run_bot
+
+    return await run_bot(settings, shard_ids=shard_ids, shard_count=shard_count, jobs=jobs)
+
+
 async def _seed_default_sources(rt: Runtime) -> None:
     if await rt.store.feeds.list():
         return

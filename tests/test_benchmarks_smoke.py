@@ -127,3 +127,22 @@ def test_case_size_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     # every report of the one dispute joined one case, and the measured reports were rolled back
     assert [(s["cases"], s["largest_case"]) for s in data["sizes"]] == [(1, 2), (1, 6)]
     assert all(s["p99_ms"] >= s["p50_ms"] > 0 for s in data["sizes"])
+
+
+def test_workers_smoke(capsys: pytest.CaptureFixture[str], pg_url: str) -> None:
+    shared_path("feeds", "real")
+    from benchmarks import workers
+
+    workers.main(["--feeds", "4", "--counts", "1,2", "--skip-sqlite", "--pg-url", pg_url])
+    data = last_json(capsys.readouterr().out, "workers")
+    assert {k: v["feeds_polled"] for k, v in data["runs"].items()} == {"1": 4, "2": 4}
+    assert data["runs"]["1"]["articles"] == data["runs"]["2"]["articles"] > 0
+
+
+def test_delivery_workers_smoke(capsys: pytest.CaptureFixture[str], pg_url: str) -> None:
+    from benchmarks import delivery_workers
+
+    delivery_workers.main(["--alerts", "12", "--channels", "4", "--pg-url", pg_url])
+    data = last_json(capsys.readouterr().out, "delivery_workers")
+    assert data["messages"] == 12 and data["lost"] == data["doubled"] == data["global_429"] == 0
+    assert sum(data["per_deliverer"]) == 12

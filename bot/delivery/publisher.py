@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 import discord
@@ -57,6 +57,12 @@ GLOBAL_REQUESTS_PER_S = 45.0
 log = logging.getLogger(__name__)
 
 Sendable = discord.abc.Messageable
+
+
+class Budget(Protocol):
+    """Paces requests under Discord's global limit: ``acquire`` returns when ``tokens`` may be spent."""
+
+    async def acquire(self, tokens: float = 1.0) -> None: ...
 
 
 class PermanentFailure(Exception):
@@ -161,7 +167,10 @@ class DiscordPublisher:
         batch: int = 100,
         requests_per_s: float = GLOBAL_REQUESTS_PER_S,
         public_url: str | None = None,
+        budget: Budget | None = None,
     ) -> None:
+        """``budget``: the request pacing (default: this process's own token bucket; deliverers sharing
+        one database pass a bucket kept there, see :mod:`bot.workers.deliver`)."""
         self.client = client
         self.public_url = public_url  # CASEWATCH_PUBLIC_URL: cards link to the case's web page
         self.store = store
@@ -169,7 +178,7 @@ class DiscordPublisher:
         self.forum_posts = store.forum_posts
         self.clock = clock
         self.batch = batch
-        self.budget = TokenBucket(requests_per_s, burst=int(requests_per_s))
+        self.budget: Budget = budget or TokenBucket(requests_per_s, burst=int(requests_per_s))
         self._lock = asyncio.Lock()
         self._instance: str | None = None  # the database's id, read once, part of every nonce
         self._dead: set[tuple[TargetKind, int]] = set()  # targets found unusable during this drain
@@ -183,11 +192,7 @@ class DiscordPublisher:
             self._dead = set()
             self._forums = {}
             while stats.total() < limit:
-                due = await self.store.outbox.due(
-                    self.clock(),
-                    min(self.batch, limit - stats.total()),
-                    target_kinds=(TargetKind.CHANNEL, TargetKind.USER),
-                )
+                due = await self._due(min(self.batch, limit - stats.total()))
                 if not due:
                     break
                 # Targets are independent (each has its own rate-limit bucket): send to them concurrently,
@@ -195,8 +200,13 @@ class DiscordPublisher:
                 by_target: dict[tuple[TargetKind, int], list[Delivery]] = {}
                 for delivery in due:
                     by_target.setdefault((delivery.target_kind, delivery.target_id), []).append(delivery)
-                for outcomes in await asyncio.gather(*(self._to_target(rows) for rows in by_target.values())):
-                    stats.update(outcomes)
+                try:
+                    for outcomes in await asyncio.gather(
+                        *(self._to_target(rows) for rows in by_target.values())
+                    ):
+                        stats.update(outcomes)
+                finally:
+                    await self._done(due)
         if stats:
             log.info("outbox drained: %s", dict(stats))
         return stats
@@ -214,6 +224,21 @@ class DiscordPublisher:
             await self.budget.acquire(2 if edits_card else 1)
             outcomes[await self._one(delivery)] += 1
         return outcomes
+
+    async def _due(self, limit: int) -> list[Delivery]:
+        """The next rows to send (a deliverer process claims them instead; see bot.workers.deliver)."""
+        return await self.store.outbox.due(self.clock(), limit, target_kinds=(TargetKind.CHANNEL, TargetKind.USER))
+
+    async def _done(self, rows: list[Delivery]) -> None:
+        """Called once the rows of a batch are settled (sent, failed or rescheduled)."""
+
+    async def _guild(self, guild_id: int) -> discord.Guild | None:
+        """The guild from the gateway's cache (a REST-only deliverer fetches it instead)."""
+        return self.client.get_guild(guild_id)
+
+    async def _channel(self, d: Delivery) -> object | None:
+        """The target channel from the gateway's cache; None when it is not there."""
+        return self.client.get_channel(d.target_id)
 
     async def _nonce(self, d: Delivery) -> str:
         if self._instance is None:
@@ -281,7 +306,7 @@ class DiscordPublisher:
             if channel is None:
                 raise PermanentFailure("the guild has no admin channel the bot can post in", None)
             return channel
-        found = await self._channel(d)
+        found = await self._resolve_channel(d)
         if not isinstance(found, discord.abc.Messageable):
             raise PermanentFailure("the channel cannot hold messages", 400)
         if isinstance(found, discord.abc.GuildChannel):
@@ -290,10 +315,12 @@ class DiscordPublisher:
                 raise PermanentFailure(f"missing permissions in #{found.name}: {', '.join(missing)}", 403)
         return found
 
-    async def _channel(self, d: Delivery) -> Any:
-        found = self.client.get_channel(d.target_id)
+    async def _resolve_channel(self, d: Delivery) -> Any:
+        """The target channel: from the cache (``_channel``), else fetched; gone from a guild the bot
+        is in is a permanent failure."""
+        found = await self._channel(d)
         if found is None:
-            if d.guild_id is not None and self.client.get_guild(d.guild_id) is not None:
+            if d.guild_id is not None and await self._guild(d.guild_id) is not None:
                 raise PermanentFailure("the channel no longer exists", 404)
             found = await self.client.fetch_channel(d.target_id)
         return found
@@ -303,7 +330,7 @@ class DiscordPublisher:
         target is not a forum (a text channel, a DM, the admins)."""
         if d.target_kind is not TargetKind.CHANNEL or d.target_id == ADMINS:
             return None
-        found = self._forums.get(d.target_id) or await self._channel(d)
+        found = self._forums.get(d.target_id) or await self._resolve_channel(d)
         if not isinstance(found, discord.ForumChannel):
             return None
         perms = found.permissions_for(found.guild.me)
@@ -322,7 +349,7 @@ class DiscordPublisher:
         """Where admins are told things: the configured admin channel, else the system channel, else the
         alert channel; the first one the bot can post in and that did not just fail (a notice about a
         403/404 channel must not be sent to that same channel, spending another invalid request)."""
-        guild = self.client.get_guild(guild_id) if guild_id else None
+        guild = await self._guild(guild_id) if guild_id else None
         if guild is None:
             return None
         settings = await self.store.guilds.settings(guild.id)

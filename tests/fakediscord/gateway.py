@@ -31,6 +31,9 @@ INTENT_DIRECT_MESSAGES = 1 << 12
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 
 
+_GUILD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})  # the guild is data["id"]
+
+
 @dataclass
 class GatewaySession:
     id: str
@@ -81,9 +84,13 @@ class Gateway:
 
     # --- dispatching -------------------------------------------------------------------------
     def dispatch(self, event: str, data: dict[str, Any], *, intent: int = 0) -> None:
-        """Number and store the event for every session that subscribed to `intent`, send it when connected."""
+        """Number and store the event for every session that subscribed to `intent`, send it when connected.
+        An event of one guild goes only to the session of that guild's shard, as Discord routes it."""
+        guild_id = data.get("guild_id") or (data.get("id") if event in _GUILD_EVENTS else None)
         for session in self.sessions.values():
             if intent and not session.intents & intent:
+                continue
+            if guild_id is not None and (int(guild_id) >> 22) % session.shard[1] != session.shard[0]:
                 continue
             self._dispatch_to(session, event, data)
 

@@ -1,0 +1,203 @@
+"""Claims shared by worker processes on one PostgreSQL database (issue 13's process roles).
+
+Every claim is one short autocommit statement on a pooled connection, outside :meth:`PgDatabase.transaction`
+(so it never waits for the global write lock a poll holds): ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
+SKIP LOCKED) RETURNING``, with an expiry on the server's clock. Two workers never get the same row while
+its lease runs (the row lock plus the re-checked ``lease_until`` decide), and a worker that dies simply
+lets its leases expire. The work done under a lease is idempotent anyway (a poll dedupes by key, a send
+carries its nonce), so a lease that runs out under a stalled worker costs a repeat, never a duplicate.
+
+- feeds: :meth:`Leases.claim_feeds` / :meth:`extend_feeds` / :meth:`release_feeds`;
+- per-host politeness: :meth:`claim_host_slot` / :meth:`release_host_slot` (N slots per host);
+- the outbox: :meth:`claim_deliveries` / :meth:`extend_deliveries` / :meth:`release_deliveries`;
+- a token bucket every process draws from: :meth:`reserve_tokens`;
+- once per period: :meth:`run_once`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.clock import to_iso
+from bot.models import Delivery, Feed, TargetKind
+from storage.codec import feed_from_row
+from storage.postgres.database import PgDatabase, rowcount
+from storage.repositories.outbox import _delivery_from_row
+
+OUTBOX_CLAIM_LOCK_KEY = 0x6F757462  # "outb": deliverers claim outbox rows in turn
+_SECONDS = "make_interval(secs => $2::double precision)"
+
+
+class Leases:
+    def __init__(self, db: PgDatabase) -> None:
+        self.db = db
+
+    # --- feeds ------------------------------------------------------------------------------------------
+
+    async def claim_feeds(self, owner: str, limit: int, lease_s: float, now: datetime) -> builtins.list[Feed]:
+        """Due feeds nobody holds, oldest due first (the same choice as ``FeedRepository.due``), leased to
+        ``owner`` for ``lease_s`` seconds."""
+        rows = await self.db.fetch(
+            f"UPDATE feeds SET lease_owner = $1, lease_until = now() + {_SECONDS} WHERE id IN ("
+            "SELECT id FROM feeds WHERE enabled AND url ILIKE 'http%' "
+            "AND (next_due_at IS NULL OR next_due_at <= $3) AND (lease_until IS NULL OR lease_until < now()) "
+            "ORDER BY next_due_at NULLS FIRST, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *",
+            owner,
+            lease_s,
+            to_iso(now),
+            limit,
+        )
+        feeds = [feed_from_row(r) for r in rows]
+        feeds.sort(key=lambda f: (f.next_due_at is not None, f.next_due_at or now, f.id))
+        return feeds
+
+    async def extend_feeds(self, owner: str, feed_ids: Sequence[int], lease_s: float) -> int:
+        """Push the expiry of ``owner``'s leases on ``feed_ids`` (a heartbeat while polls run)."""
+        if not feed_ids:
+            return 0
+        status = await self.db.execute(
+            f"UPDATE feeds SET lease_until = now() + {_SECONDS} WHERE lease_owner = $1 AND id = ANY($3::bigint[])",
+            owner,
+            lease_s,
+            list(feed_ids),
+        )
+        return rowcount(status)
+
+    async def release_feeds(self, owner: str, feed_ids: Sequence[int]) -> int:
+        if not feed_ids:
+            return 0
+        status = await self.db.execute(
+            "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND id = ANY($2::bigint[])",
+            owner,
+            list(feed_ids),
+        )
+        return rowcount(status)
+
+    # --- per-host politeness ----------------------------------------------------------------------------
+
+    async def ensure_host_slots(self, host: str, slots: int) -> None:
+        await self.db.execute(
+            "INSERT INTO host_slots (host, slot) SELECT $1, g FROM generate_series(0, $2::integer - 1) g "
+            "ON CONFLICT DO NOTHING",
+            host,
+            slots,
+        )
+
+    async def claim_host_slot(self, host: str, slots: int, owner: str, lease_s: float) -> int | None:
+        """One of the ``slots`` slots of ``host`` (numbered from 0; rows from :meth:`ensure_host_slots`),
+        or None when all are held. Slots numbered ``slots`` and up are ignored, so lowering the limit
+        takes effect at once."""
+        value = await self.db.fetchval(
+            f"UPDATE host_slots SET owner = $1, until = now() + {_SECONDS} WHERE (host, slot) = ("
+            "SELECT host, slot FROM host_slots WHERE host = $3 AND slot < $4 AND (until IS NULL OR until < now()) "
+            "ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING slot",
+            owner,
+            lease_s,
+            host,
+            slots,
+        )
+        return None if value is None else int(value)
+
+    async def extend_host_slot(self, host: str, slot: int, owner: str, lease_s: float) -> None:
+        await self.db.execute(
+            "UPDATE host_slots SET until = now() + make_interval(secs => $4::double precision) "
+            "WHERE host = $1 AND slot = $2 AND owner = $3",
+            host,
+            slot,
+            owner,
+            lease_s,
+        )
+
+    async def release_host_slot(self, host: str, slot: int, owner: str) -> None:
+        await self.db.execute(
+            "UPDATE host_slots SET owner = NULL, until = NULL WHERE host = $1 AND slot = $2 AND owner = $3",
+            host,
+            slot,
+            owner,
+        )
+
+    # --- the outbox -------------------------------------------------------------------------------------
+
+    async def claim_deliveries(
+        self, owner: str, limit: int, lease_s: float, now: datetime, target_kinds: Sequence[TargetKind] = ()
+    ) -> builtins.list[Delivery]:
+        """Committed pending rows that are due and not held by another deliverer, in id order, leased to
+        ``owner``. A row is skipped while an earlier pending row to the same target is leased to someone
+        else: a status update must not overtake its case card on another deliverer. Claims take turns on
+        a transaction-scoped advisory lock (a few milliseconds each), so that check sees every lease
+        taken before it."""
+        kinds = [k.value for k in target_kinds] or [k.value for k in TargetKind]
+        async with self.db.pool.acquire() as raw, raw.transaction():
+            await raw.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_CLAIM_LOCK_KEY)
+            rows = await raw.fetch(
+                f"UPDATE deliveries SET lease_owner = $1, lease_until = now() + {_SECONDS} WHERE id IN ("
+                "SELECT d.id FROM deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= $3 "
+                "AND d.target_kind = ANY($4::text[]) AND (d.lease_until IS NULL OR d.lease_until < now()) "
+                "AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'pending' "
+                "AND e.target_kind = d.target_kind AND e.target_id = d.target_id AND e.id < d.id "
+                "AND e.lease_until >= now() AND e.lease_owner <> $1) "
+                "ORDER BY d.id LIMIT $5 FOR UPDATE SKIP LOCKED) RETURNING *",
+                owner,
+                lease_s,
+                to_iso(now),
+                kinds,
+                limit,
+            )
+        return sorted((_delivery_from_row(r) for r in rows), key=lambda d: d.id)
+
+    async def extend_deliveries(self, owner: str, ids: Sequence[int], lease_s: float) -> int:
+        if not ids:
+            return 0
+        status = await self.db.execute(
+            f"UPDATE deliveries SET lease_until = now() + {_SECONDS} WHERE lease_owner = $1 AND id = ANY($3::bigint[])",
+            owner,
+            lease_s,
+            list(ids),
+        )
+        return rowcount(status)
+
+    async def release_deliveries(self, owner: str, ids: Sequence[int]) -> int:
+        if not ids:
+            return 0
+        status = await self.db.execute(
+            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 "
+            "AND id = ANY($2::bigint[])",
+            owner,
+            list(ids),
+        )
+        return rowcount(status)
+
+    # --- a shared token bucket --------------------------------------------------------------------------
+
+    async def reserve_tokens(self, name: str, tokens: float, rate: float, burst: float) -> float:
+        """Take ``tokens`` from the bucket ``name`` (refilled at ``rate`` per second up to ``burst``) and
+        return how many seconds the caller must wait before using them (0 when they were there).
+
+        The bucket may go into debt: every caller's reservation is recorded at once, under the row lock,
+        so callers in all processes are spaced ``1 / rate`` apart whatever order they arrive in."""
+        value = await self.db.fetchval(
+            "INSERT INTO rate_buckets AS b (name, tokens, updated_at) VALUES ($1, $4::double precision - $2, "
+            "clock_timestamp()) ON CONFLICT (name) DO UPDATE SET tokens = LEAST($4::double precision, b.tokens "
+            "+ EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::double precision * $3) - $2, "
+            "updated_at = clock_timestamp() RETURNING tokens",
+            name,
+            tokens,
+            rate,
+            burst,
+        )
+        balance = float(value)
+        return 0.0 if balance >= 0 else -balance / rate
+
+    # --- periodic jobs ----------------------------------------------------------------------------------
+
+    async def run_once(self, job: str, period: str, owner: str) -> bool:
+        """True for the one caller, across all processes, that records ``(job, period)`` first."""
+        value = await self.db.fetchval(
+            "INSERT INTO job_runs (job, period, owner) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING owner",
+            job,
+            period,
+            owner,
+        )
+        return value is not None
