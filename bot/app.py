@@ -34,7 +34,7 @@ from bot.runtime import fetch_limits, parser_pool, poll_policy, warm_up
 from bot.scheduler import Scheduler
 from bot.web import WebServer, WebServerError
 from bot.workers import worker_id
-from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance
+from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance, once_per_period
 from storage import open_store
 
 if TYPE_CHECKING:
@@ -113,7 +113,9 @@ class CasewatchBot(commands.AutoShardedBot):
             )
             self.scheduler.start()
         elif self.periodic_jobs and self._services_open:
-            self.scheduler = Scheduler(poll=self.maintenance, poll_tick_s=MAINTENANCE_TICK_S)
+            self.scheduler = Scheduler(
+                poll=self.maintenance, poll_tick_s=MAINTENANCE_TICK_S, extra=self._docket_jobs()
+            )
             self.scheduler.start()
 
     async def _open_services(self) -> None:
@@ -159,9 +161,18 @@ class CasewatchBot(commands.AutoShardedBot):
             return {}
         self.docket.start()
         return {
-            "docket-sweep": (self.docket.sweep, DOCKET_SWEEP_S),
-            "docket-filings": (self.docket.check_filings, DOCKET_FILINGS_S),
+            "docket-sweep": (self._docket_sweep, DOCKET_SWEEP_S),
+            "docket-filings": (self._docket_filings, DOCKET_FILINGS_S),
         }
+
+    async def _docket_sweep(self) -> None:
+        """Once per period across the processes sharing the database (bot.workers.periodic)."""
+        if await once_per_period(self.store, "docket-sweep", DOCKET_SWEEP_S, self.job_owner):
+            await self.docket.sweep()
+
+    async def _docket_filings(self) -> None:
+        if await once_per_period(self.store, "docket-filings", DOCKET_FILINGS_S, self.job_owner):
+            await self.docket.check_filings()
 
     async def maintenance(self) -> None:
         """Digests whose period is over, and notices about feeds that got disabled: once per period
