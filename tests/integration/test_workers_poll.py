@@ -276,3 +276,33 @@ async def test_maintenance_runs_once_per_period_across_processes(
     # On SQLite one process owns the file: it always runs.
     assert await maintenance(store, "solo", 300, at) is True  # type: ignore[arg-type]
     assert await maintenance(store, "solo", 300, at) is True  # type: ignore[arg-type]
+
+
+async def test_docket_jobs_run_once_per_period_across_bot_processes(pg_store: PostgresStore, pg_schema_url: str) -> None:
+    """Two bot processes (shards with --jobs, say) over one database: the docket sweep of a period runs
+    in one of them, and again in the next period."""
+    from bot.app import CasewatchBot
+    from bot.docket.settings import ClientSettings
+
+    ran: list[str] = []
+
+    class Counting:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def sweep(self) -> int:
+            ran.append(self.name)
+            return 0
+
+    settings = worker_settings(pg_schema_url, courtlistener=ClientSettings(token="t"))
+    bots = [CasewatchBot(settings, run_jobs=False, open_services=False) for _ in range(2)]
+    for n, bot in enumerate(bots):
+        bot.store = pg_store
+        bot.docket = Counting(f"bot{n}")  # type: ignore[assignment]
+    assert bots[0].job_owner != bots[1].job_owner
+    for bot in bots:
+        await bot._docket_sweep()
+    assert len(ran) == 1  # this period: one of the two
+    await pg_store.db.execute("DELETE FROM job_runs WHERE job = 'docket-sweep'")  # as if the period ended
+    await bots[1]._docket_sweep()
+    assert len(ran) == 2
