@@ -8,9 +8,13 @@ when the process dies.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import signal
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bot.cli import UsageError
 from bot.config import Settings
@@ -29,3 +33,17 @@ def require_postgres(settings: Settings, role: str) -> str:
             "(with SQLite, `casewatch run` does all the work in one process)"
         )
     return settings.database_url
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event that SIGINT or SIGTERM sets, for a worker's loop to finish its round and return."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

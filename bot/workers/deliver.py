@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -36,7 +35,7 @@ import discord
 from bot.config import Settings
 from bot.delivery.publisher import DiscordPublisher
 from bot.models import Delivery, TargetKind
-from bot.workers import require_postgres, worker_id
+from bot.workers import require_postgres, stop_on_signals, worker_id
 from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance
 
 if TYPE_CHECKING:
@@ -281,15 +280,8 @@ async def run_deliver_worker(settings: Settings, *, once: bool = False, lease_s:
             stats = await publisher.drain()
             print(f"outbox: {dict(stats) or 'nothing due'}", file=sys.stderr)
             return 0
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         print(f"casewatch worker deliver {publisher.owner}: sending the outbox (Ctrl-C to stop)", file=sys.stderr)
-        try:
+        with stop_on_signals() as stop:
             await deliver_loop(publisher, stop, idle_s=min(IDLE_S, settings.delivery_interval_s))
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
     return 0
 

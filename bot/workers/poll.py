@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,7 +34,7 @@ from bot.feeds.routing import RoutedFetcher
 from bot.models import Feed, FeedPollResult
 from bot.pipeline import Pipeline
 from bot.runtime import Runtime, fetch_limits
-from bot.workers import require_postgres, worker_id
+from bot.workers import require_postgres, stop_on_signals, worker_id
 
 if TYPE_CHECKING:
     from storage.postgres.leases import Leases
@@ -237,15 +236,8 @@ async def run_poll_worker(settings: Settings, *, once: bool = False, lease_s: fl
             ok = sum(r.ok for r in results)
             print(f"polled {len(results)} feeds: {ok} ok, {len(results) - ok} failed", file=sys.stderr)
             return 0
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         print(f"casewatch worker poll {worker.owner}: polling due feeds (Ctrl-C to stop)", file=sys.stderr)
-        try:
+        with stop_on_signals() as stop:
             await worker.run(stop)
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
         print(f"casewatch worker poll {worker.owner}: stopped after {worker.polled} polls", file=sys.stderr)
     return 0

@@ -3,23 +3,10 @@ show, set (described from CourtListener when a token is set), clear, and one-lin
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from tests.fakecourtlistener import FakeCourtListener
-from tests.integration.test_cli import FEED, run
-
-
-@pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
-    feed = tmp_path / "one.xml"
-    feed.write_bytes(FEED)
-    path = str(tmp_path / "cli.db")
-    assert run(capsys, "ingest", str(feed), "--db", path, "--quiet")[0] == 0
-    [case] = json.loads(run(capsys, "cases", "--json", "--db", path)[1])
-    return path, case["id"]
+from tests.integration.test_cli import run
 
 
 def test_show_set_and_clear_without_a_token(

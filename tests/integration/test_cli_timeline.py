@@ -4,7 +4,6 @@ file (or standard output), and one-line errors for an unknown case or a path tha
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,19 +12,9 @@ import pytest
 from PIL import Image
 
 from bot.timeline_png import HEIGHT, WIDTH
-from tests.integration.test_cli import FEED, run
+from tests.integration.test_cli import run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
-    feed = tmp_path / "one.xml"
-    feed.write_bytes(FEED)
-    path = str(tmp_path / "cli.db")
-    assert run(capsys, "ingest", str(feed), "--db", path, "--quiet")[0] == 0
-    [case] = json.loads(run(capsys, "cases", "--json", "--db", path)[1])
-    return path, case["id"]
 
 
 def test_timeline_as_text(db: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:
