@@ -153,28 +153,34 @@ class Pipeline:
         now = self.clock()
         new = duplicate = relevant = 0
         new_cases: list[str] = []
-        async with store.transaction():
+        entries = _unique_by_key(parsed.entries)
+        # Detection is pure and the costliest step per item: run it before the transaction, on the items
+        # that look new now, so no writer waits on it. The transaction decides again what is new.
+        detected = await self._detect_new(feed, entries)
+        async with store.transaction(exclusive=False):
             alerting = self.options.alert_on_first_poll or await store.feeds.first_poll_done(feed.id)
-            entries = _unique_by_key(parsed.entries)
             known_keys = await store.articles.known_keys(feed.id, [e.key for e in entries])
             known_hashes = await store.articles.known_hashes(feed.id, [e.content_hash for e in entries])
-            # Across feeds an article is the same when its canonical URL is; within a feed, keys decide.
-            other_urls = await store.articles.known_urls(
-                [e.url for e in entries if e.url], other_than_feed=feed.id
-            )
-            guilds: list[GuildSettings] | None = None
             fresh: list[tuple[Entry, Detection]] = []
             for entry in entries:
-                if entry.key in known_keys or entry.content_hash in known_hashes or entry.url in other_urls:
+                if entry.key in known_keys or entry.content_hash in known_hashes:
                     duplicate += 1
                     continue
                 known_hashes.add(entry.content_hash)
-                fresh.append(
-                    (entry, detect(ArticleText(entry.title, entry.summary, entry.url, entry.published)))
-                )
-            new = len(fresh)
-            await store.articles.insert_irrelevant(feed.id, [(e, d) for e, d in fresh if not d.relevant], now)
-            for entry, det in in_date_order([(e, d) for e, d in fresh if d.relevant]):
+                det = detected.get(entry.key) or detect(_text(entry))
+                fresh.append((entry, det))
+            # Across feeds an article is the same when its canonical URL is; within a feed, keys decide.
+            # (A store with concurrent writers holds the URLs it was asked about until commit.)
+            unique = await self._not_elsewhere(feed, fresh)
+            duplicate += len(fresh) - len(unique)
+            new = len(unique)
+            irrelevant = [(e, d) for e, d in unique if not d.relevant]
+            wanted = [(e, d) for e, d in unique if d.relevant]
+            if wanted:
+                await store.serialize()  # grouping reads and writes cases that other feeds share
+            await store.articles.insert_irrelevant(feed.id, irrelevant, now)
+            guilds: list[GuildSettings] | None = None
+            for entry, det in in_date_order(wanted):
                 article_id = await store.articles.insert(feed.id, entry, now)
                 article = _article(article_id, feed.id, entry, now)
                 relevant += 1
@@ -214,6 +220,28 @@ class Pipeline:
             None,
             tuple(new_cases),
         )
+
+    async def _detect_new(self, feed: Feed, entries: Sequence[Entry]) -> dict[str, Detection]:
+        """Detections of the entries that are not stored yet (by key or content), read outside any
+        transaction. Only a hint: whatever it misses is detected inside the transaction."""
+        articles = self.store.articles
+        known_keys = await articles.known_keys(feed.id, [e.key for e in entries])
+        known_hashes = await articles.known_hashes(feed.id, [e.content_hash for e in entries])
+        return {
+            e.key: detect(_text(e))
+            for e in entries
+            if e.key not in known_keys and e.content_hash not in known_hashes
+        }
+
+    async def _not_elsewhere(
+        self, feed: Feed, items: list[tuple[Entry, Detection]]
+    ) -> list[tuple[Entry, Detection]]:
+        """``items`` without those whose canonical URL another feed already stored."""
+        urls = [e.url for e, _ in items if e.url]
+        if not urls:
+            return items
+        seen = await self.store.articles.known_urls(urls, other_than_feed=feed.id)
+        return [(e, d) for e, d in items if not e.url or e.url not in seen]
 
     async def _unchanged(
         self, feed: Feed, status: str, etag: str | None, last_modified: str | None
@@ -256,6 +284,10 @@ class Pipeline:
             log.warning("feed %s disabled: %s", feed.url, step.disable_reason)
         status = "disabled" if step.disable_reason else "error"
         return FeedPollResult(feed.id, feed.url, False, status, error=reason)
+
+
+def _text(entry: Entry) -> ArticleText:
+    return ArticleText(entry.title, entry.summary, entry.url, entry.published)
 
 
 def in_date_order(items: Sequence[tuple[Entry, Detection]]) -> list[tuple[Entry, Detection]]:

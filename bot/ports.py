@@ -152,7 +152,16 @@ class Store(Protocol):
     @property
     def guilds(self) -> GuildRepo: ...
 
-    def transaction(self) -> AbstractAsyncContextManager[None]: ...
+    def transaction(self, *, exclusive: bool = True) -> AbstractAsyncContextManager[None]:
+        """One unit of work. ``exclusive=False`` lets a store that has several writers at once (PostgreSQL)
+        run the block beside others until it calls :meth:`serialize`; a poll uses it for the writes that
+        belong to its own feed."""
+        ...
+
+    async def serialize(self) -> None:
+        """Inside a transaction: from here to its end no other writer runs (grouping needs that)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -42,10 +42,14 @@ class SqliteStore:
         return cls(db, poll_interval_s=poll_interval_s)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """A unit of work: repository writes inside it commit together or not at all."""
+    async def transaction(self, *, exclusive: bool = True) -> AsyncIterator[None]:
+        """A unit of work: repository writes inside it commit together or not at all. SQLite has one
+        writer at a time (``BEGIN IMMEDIATE``), so every transaction is exclusive."""
         async with self.db.transaction():
             yield
+
+    async def serialize(self) -> None:
+        """Nothing to do: the transaction already runs alone (see :meth:`transaction`)."""
 
     @property
     def location(self) -> str:

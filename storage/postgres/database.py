@@ -7,13 +7,20 @@ same task, or by tasks it starts, which inherit the context) run on that connect
 a time. Outside a transaction every call borrows a connection from the pool and sees committed rows
 only. Like the SQLite store (``BEGIN IMMEDIATE`` behind an asyncio lock), writers are serialised: an
 asyncio lock in the process and a transaction-scoped advisory lock across processes, so a poll's reads
-and writes see exactly what the SQLite store would. (Workers that claim rows with ``SKIP LOCKED`` and
-need no global order are later work.)
+and writes see exactly what the SQLite store would.
+
+A poll's transaction is the exception (``transaction(exclusive=False)``): most of what it writes (the
+feed's own articles, the irrelevant ones, the feed row) belongs to the one feed its worker leased, so it
+runs alongside other polls and takes the writers' lock only when it reaches grouping
+(:meth:`PgDatabase.serialize`), holding it until commit. Its wait for that lock is visible to
+PostgreSQL, so a cycle with a row lock (an admin deleting the very feed being polled) is broken by the
+server's deadlock detector (that poll fails and is retried), never a silent hang.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from collections.abc import AsyncIterator, Sequence
@@ -214,6 +221,7 @@ class Conn:
     def __init__(self, raw: asyncpg.Connection) -> None:
         self.raw = raw
         self._lock = asyncio.Lock()
+        self.serialized = False  # holds the writers' advisory lock (inside a transaction)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self._lock:
@@ -322,22 +330,24 @@ class PgDatabase:
         return self._current.get() is not None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
+    async def transaction(self, *, exclusive: bool = True) -> AsyncIterator[Conn]:
         """A unit of work: everything inside commits together or rolls back on any exception.
 
-        Inside another transaction of this store it joins that one (the outer block decides)."""
+        ``exclusive``: the block runs alone among writers from its start. Without it the block runs
+        alongside others until it calls :meth:`serialize`. Inside another transaction of this store it
+        joins that one (the outer block decides)."""
         current = self._current.get()
         if current is not None:
             yield current
             return
-        async with self._write_lock, self.pool.acquire() as raw:
+        async with self._write_lock if exclusive else contextlib.nullcontext(), self.pool.acquire() as raw:
             conn = Conn(raw)
             tx = raw.transaction()
             await tx.start()
             token = self._current.set(conn)
             try:
-                if not self.read_only:
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+                if exclusive and not self.read_only:
+                    await self._lock_writers(conn)
                 yield conn
             except BaseException:
                 self._current.reset(token)
@@ -346,6 +356,18 @@ class PgDatabase:
             else:
                 self._current.reset(token)
                 await tx.commit()
+
+    async def serialize(self) -> None:
+        """From here until the current transaction ends, no other writer runs (see the module doc).
+        Idempotent; outside a transaction, or on a read-only store, it does nothing."""
+        current = self._current.get()
+        if current is not None and not current.serialized and not self.read_only:
+            await self._lock_writers(current)
+
+    @staticmethod
+    async def _lock_writers(conn: Conn) -> None:
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+        conn.serialized = True
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self.conn() as conn:

@@ -8,6 +8,7 @@ ISO text in both stores, so the row decoders of ``storage.codec`` serve both.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -68,6 +69,17 @@ _NUL = str.maketrans({"\x00": "\ufffd"})
 
 def _t(value: str | None) -> str | None:
     return value.translate(_NUL) if value and "\x00" in value else value
+
+
+# The first key of the two-key advisory locks a transaction takes on canonical URLs (see known_urls).
+URL_LOCK_SPACE = 0x75726C73  # "urls"
+
+
+def url_lock_keys(urls: Iterable[str]) -> builtins.list[int]:
+    """Distinct 32-bit lock keys of ``urls``, sorted, so every transaction takes them in one order (no
+    deadlock between two of them). Two URLs that share a key only wait for each other."""
+    keys = {int.from_bytes(hashlib.blake2b(u.encode("utf-8"), digest_size=4).digest(), "big", signed=True) for u in urls}
+    return sorted(keys)
 
 
 # Explicit column lists: the search vectors are never read back, and a decoded-case cache entry compares
@@ -336,6 +348,17 @@ class ArticleRepository:
         return await self._present("key", keys, " AND feed_id = $2", feed_id)
 
     async def known_urls(self, urls: Iterable[str], *, other_than_feed: int | None = None) -> set[str]:
+        """The ``urls`` another feed already stored. Inside a transaction the URLs are also locked until it
+        ends, so two polls that run side by side (``transaction(exclusive=False)``) cannot both find a
+        story missing and both store it: the second waits for the first to commit, then sees it."""
+        urls = [u for u in urls if u]
+        if urls and self.db.in_transaction():
+            await self.db.execute(
+                "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::integer[]) WITH ORDINALITY AS t(k, i) "
+                "ORDER BY i",
+                URL_LOCK_SPACE,
+                url_lock_keys(_t(u) or "" for u in urls),
+            )
         return await self._present("url", urls, " AND feed_id IS DISTINCT FROM $2::bigint", other_than_feed)
 
     async def known_hashes(self, feed_id: int, hashes: Iterable[str]) -> set[str]:
@@ -354,17 +377,47 @@ class ArticleRepository:
     ) -> None:
         if not items:
             return
+        """Most of a first poll: two statements over arrays, not two per item. These articles get no search
+        vector (only relevant ones are searched); :meth:`save_detection` adds it if one turns relevant."""
         fetched = to_iso(fetched_at) or ""
+        keys = [_t(e.key) for e, _ in items]
         async with self.db.conn() as conn:
-            await conn.executemany(_ARTICLE_INSERT, [_article_args(feed_id, e, fetched) for e, _ in items])
-            await conn.executemany(
+            rows = await conn.fetch(
+                "INSERT INTO articles (feed_id, key, url, title, summary, published, fetched_at, content_hash) "
+                "SELECT $1, k, u, t, s, p, $2, h FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], "
+                "$7::text[], $8::text[]) AS x(k, u, t, s, p, h) RETURNING id, key",
+                feed_id,
+                fetched,
+                keys,
+                [_t(e.url) for e, _ in items],
+                [_t(e.title) for e, _ in items],
+                [_t(e.summary) for e, _ in items],
+                [to_iso(e.published) for e, _ in items],
+                [_t(e.content_hash) for e, _ in items],
+            )
+            ids = {r["key"]: r["id"] for r in rows}
+            await conn.execute(
                 "INSERT INTO detections (article_id, relevant, score, reasons) "
-                "SELECT id, $1, $2, $3 FROM articles WHERE feed_id = $4 AND key = $5",
-                [(bool(d.relevant), round(d.score, 4), dumps(d.reasons), feed_id, _t(e.key)) for e, d in items],
+                "SELECT * FROM unnest($1::bigint[], $2::boolean[], $3::double precision[], $4::text[])",
+                [ids[k] for k in keys],
+                [bool(d.relevant) for _, d in items],
+                [round(d.score, 4) for _, d in items],
+                [dumps(d.reasons) for _, d in items],
             )
 
     async def save_detection(self, article_id: int, det: Detection, case_id: str | None) -> None:
-        await self.db.execute(_DETECTION_UPSERT, *_detection_args(article_id, det, case_id))
+        async with self.db.transaction():
+            await self.db.execute(_DETECTION_UPSERT, *_detection_args(article_id, det, case_id))
+            if det.relevant:  # stored as irrelevant, without a search vector: give it one now
+                row = await self.db.fetchrow(
+                    "SELECT title, summary FROM articles WHERE id = $1 AND search IS NULL", article_id
+                )
+                if row is not None:
+                    await self.db.execute(
+                        "UPDATE articles SET search = $2::tsvector WHERE id = $1",
+                        article_id,
+                        article_document(row["title"], row["summary"]),
+                    )
 
     async def get(self, article_id: int) -> Article | None:
         row = await self.db.fetchrow(f"SELECT {_ARTICLE} FROM articles WHERE id = $1", article_id)

@@ -14,6 +14,7 @@ a prefix, a word without tokens is ignored, and text without any word matches no
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
@@ -24,24 +25,26 @@ _MAX_LEXEME_BYTES = 2000
 _WEIGHTS = "ABCD"
 
 
+# A token: a run of characters for which ``str.isalnum()`` holds (``\w`` is exactly that plus "_").
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Lower case with the diacritics removed (ASCII text, most of it, has none to remove)."""
+    if text.isascii():
+        return text.lower()
+    folded = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", folded).lower()
+
+
 def tokens(text: str) -> list[str]:
     """FTS5 unicode61 tokens: lower-cased runs of letters and digits, diacritics removed."""
-    folded = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    folded = unicodedata.normalize("NFC", folded).lower()
-    out: list[str] = []
-    current: list[str] = []
-    for c in folded:
-        if c.isalnum():
-            current.append(c)
-        elif current:
-            out.append("".join(current))
-            current = []
-    if current:
-        out.append("".join(current))
-    return [t for t in out if len(t.encode("utf-8")) < _MAX_LEXEME_BYTES]
+    # A character is at most 4 bytes: only a token of 500 or more may be over the limit.
+    return [t for t in _TOKEN.findall(_fold(text)) if len(t) < 500 or len(t.encode("utf-8")) < _MAX_LEXEME_BYTES]
 
 
 def _quote(lexeme: str) -> str:
+    # A token never holds a quote or a backslash (neither is alphanumeric); a user's word may.
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -59,7 +62,8 @@ def tsvector_literal(columns: Sequence[str], weights: str = _WEIGHTS) -> str:
             if len(seen) < _MAX_POSITIONS:
                 seen.append(f"{pos}{weight}")
         pos += 1  # a gap: a phrase cannot run from one column into the next
-    return " ".join(f"{_quote(lexeme)}:{','.join(p)}" for lexeme, p in positions.items())
+    # Tokens need no escaping (see _quote).
+    return " ".join(f"'{lexeme}':{','.join(p)}" for lexeme, p in positions.items())
 
 
 def _words(text: str) -> list[str]:

@@ -49,10 +49,14 @@ class PostgresStore:
         return redact(self.db.url)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """A unit of work: repository writes inside it commit together or not at all."""
-        async with self.db.transaction():
+    async def transaction(self, *, exclusive: bool = True) -> AsyncIterator[None]:
+        """A unit of work: repository writes inside it commit together or not at all (see
+        :meth:`PgDatabase.transaction` for ``exclusive``)."""
+        async with self.db.transaction(exclusive=exclusive):
             yield
+
+    async def serialize(self) -> None:
+        await self.db.serialize()
 
     async def close(self) -> None:
         await self.db.close()

@@ -180,3 +180,28 @@ async def test_concurrent_feeds_with_one_url_store_it_once(any_store: SqliteStor
     assert sorted((r.new, r.duplicate) for r in (ra, rb)) == [(0, 1), (1, 0)]
     assert await store.articles.count() == 1
     assert await store.db.integrity_problems() == []
+
+
+async def test_concurrent_reports_of_one_dispute_make_one_case(any_store: SqliteStore, parser) -> None:
+    """Two feeds report one dispute at the same moment. A poll's transaction runs beside others until it
+    groups (``Store.serialize``), so grouping still sees the other poll's case and joins it."""
+    store = any_store
+    a, _ = await store.feeds.add("https://a.example.org/feed")
+    b, _ = await store.feeds.add("https://b.example.org/feed")
+    pipeline = pipeline_module.Pipeline(store, parser)
+    other = item(
+        "s9",
+        "Twitter asks a court to quash the DHS summons over the anonymous @ALT_uscis account",
+        "Twitter says the Customs and Border Protection summons for records identifying the person behind "
+        "@ALT_uscis violates the First Amendment, in its lawsuit against the Department of Homeland Security.",
+        link="https://other.example.org/story",
+    )
+    ra, rb = await asyncio.gather(
+        pipeline.ingest_body(a, rss(SUMMONS, NOISE)), pipeline.ingest_body(b, rss(other))
+    )
+    assert (ra.relevant, rb.relevant) == (1, 1)
+    assert len(ra.new_case_ids) + len(rb.new_case_ids) == 1
+    assert await store.cases.count() == 1
+    (case,) = await store.cases.recent()
+    assert case.article_count == 2
+    assert await store.db.integrity_problems() == []
