@@ -179,6 +179,12 @@ class VirtualFeedServer:
     def urls(self) -> list[str]:
         return [f"http://127.0.0.1:{self.port}/feed/{i}.xml" for i in range(self.n)]
 
+    @property
+    def pid(self) -> int:
+        """The serving process (for its CPU time)."""
+        assert self._process is not None and self._process.pid is not None
+        return self._process.pid
+
     def control(self, **query: int) -> dict[str, Any]:
         """Switch validators on/off (``validators=0``), start a new generation (``bump=1``), read counts."""
         import urllib.request

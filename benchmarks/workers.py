@@ -65,10 +65,10 @@ def child(url: str, parser_workers: int) -> int:
         async with open_poll_worker(settings) as worker:
             print("ready", flush=True)
             await asyncio.to_thread(sys.stdin.readline)
-            polled = 0
-            while results := await worker.run_once():
-                polled += len(results)
-            print(f"polled {polled} {time.process_time():.3f}", flush=True)
+            ready_cpu = time.process_time()  # start-up (imports, store, warm-up) is not timed
+            await worker.run(asyncio.Event(), until_idle=True)  # the production loop, until nothing is due
+            waits = worker.slots.waits if worker.slots else 0
+            print(f"polled {worker.polled} {time.process_time() - ready_cpu:.3f} {waits}", flush=True)
             return 0
 
     return asyncio.run(run())
@@ -133,9 +133,9 @@ async def outcome(url: str) -> dict[str, int]:
     return {"feeds_polled": polled, "feeds_failed": failed, "articles": articles, "cases": cases}
 
 
-def run_workers(url: str, count: int, parser_workers: int) -> tuple[float, list[int], list[float]]:
-    """Start ``count`` workers, release them together: seconds from go to the last exit, polls and CPU
-    seconds (start-up included) of each."""
+def run_workers(url: str, count: int, parser_workers: int) -> tuple[float, list[int], list[float], list[int]]:
+    """Start ``count`` workers, release them together: seconds from go to the last exit, and of each
+    worker its polls, CPU seconds from go and fetches that waited for a free host slot."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     procs = [
         subprocess.Popen(
@@ -157,32 +157,59 @@ def run_workers(url: str, count: int, parser_workers: int) -> tuple[float, list[
             p.stdin.flush()
         counts: list[int] = []
         cpu: list[float] = []
+        waits: list[int] = []
         for p in procs:
             assert p.stdout is not None
             said = p.stdout.readline().split()
             counts.append(int(said[1]))
             cpu.append(float(said[2]))
+            waits.append(int(said[3]))
             p.wait(600)
-        return time.perf_counter() - started, counts, cpu
+        return time.perf_counter() - started, counts, cpu, waits
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
 
 
-def postgres_cpu_s() -> float:
-    """CPU seconds used so far by every ``postgres`` process on this machine (0 where /proc cannot say)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...), or None."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds of a process and of its children it has waited for (0 where /proc cannot say)."""
+    parts = _proc_stat(pid)
+    if parts is None:
+        return 0.0
+    return sum(int(v) for v in parts[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+async def postmaster_pid(url: str) -> int | None:
+    """The pid of the server behind ``url`` when it runs on this machine (a backend's parent)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:  # read while the backend lives
+        parts = _proc_stat(int(await conn.fetchval("SELECT pg_backend_pid()")))
+    finally:
+        await conn.close()
+    return int(parts[1]) if parts else None
+
+
+def postgres_cpu_s(postmaster: int | None) -> float:
+    """CPU seconds used so far by one PostgreSQL server: its postmaster (which has reaped the backends
+    that ended) and its live processes. Other servers on the machine are not counted."""
+    if postmaster is None:
+        return 0.0
+    total = cpu_s(postmaster)
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)
-            name = fields[0].split("(", 1)[1]
-            if name == "postgres":
-                parts = fields[1].split()
-                total += (int(parts[11]) + int(parts[12]) + int(parts[13]) + int(parts[14])) / tick
-        except (OSError, IndexError, ValueError):
-            continue
+        parts = _proc_stat(int(stat.parent.name))
+        if parts is not None and parts[1] == str(postmaster):
+            total += cpu_s(int(stat.parent.name))
     return total
 
 
@@ -204,16 +231,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     sqlite: dict[str, Any] | None = None
     with postgres(args.pg_url) as base, VirtualFeedServer(args.feeds) as server:
         urls = server.urls
+        postmaster = asyncio.run(postmaster_pid(base))
         for count in counts:
             url, schema = asyncio.run(fresh_database(base, urls))
             try:
-                pg_cpu = postgres_cpu_s()
-                seconds, per_worker, cpu = run_workers(url, count, args.parser_workers)
+                pg_cpu, feed_cpu = postgres_cpu_s(postmaster), cpu_s(server.pid)
+                seconds, per_worker, cpu, waits = run_workers(url, count, args.parser_workers)
                 runs[count] = {
                     "seconds": seconds,
                     "per_worker": per_worker,
                     "worker_cpu_s": cpu,
-                    "postgres_cpu_s": postgres_cpu_s() - pg_cpu,
+                    "slot_waits": waits,
+                    "postgres_cpu_s": postgres_cpu_s(postmaster) - pg_cpu,
+                    "feed_server_cpu_s": cpu_s(server.pid) - feed_cpu,
                     **asyncio.run(outcome(url)),
                 }
             finally:
@@ -231,7 +261,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = [
         [f"PostgreSQL, {k} worker{'s' if k > 1 else ''}", r["seconds"], args.feeds / r["seconds"], one / r["seconds"],
          r["articles"], f"{r['feeds_polled']} polled, {r['feeds_failed']} failed; per worker {r['per_worker']}; CPU s: workers "
-         f"{[round(c, 1) for c in r['worker_cpu_s']]}, postgres {r['postgres_cpu_s']:.1f}"]
+         f"{[round(c, 1) for c in r['worker_cpu_s']]}, postgres {r['postgres_cpu_s']:.1f}, "
+         f"feed server {r['feed_server_cpu_s']:.1f}; slot waits {r['slot_waits']}"]
         for k, r in runs.items()
     ]  # fmt: skip
     if sqlite is not None:

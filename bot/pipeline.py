@@ -176,25 +176,7 @@ class Pipeline:
             new = len(unique)
             irrelevant = [(e, d) for e, d in unique if not d.relevant]
             wanted = [(e, d) for e, d in unique if d.relevant]
-            if wanted:
-                await store.serialize()  # grouping reads and writes cases that other feeds share
             await store.articles.insert_irrelevant(feed.id, irrelevant, now)
-            guilds: list[GuildSettings] | None = None
-            for entry, det in in_date_order(wanted):
-                article_id = await store.articles.insert(feed.id, entry, now)
-                article = _article(article_id, feed.id, entry, now)
-                relevant += 1
-                change, event_ids = await track(store, article, det)
-                if change.is_new_case:
-                    new_cases.append(change.case.id)
-                if not alerting:
-                    continue
-                if guilds is None:
-                    guilds = await store.guilds.alerting()
-                keys = platform_keys(change.case.platforms)
-                subs = await store.guilds.subscriptions_for(change.case.id, keys)
-                intents = route(change, guilds, subs, keys, console=self.options.console)
-                await store.outbox.enqueue(intents, event_ids)
             step = after_success(now, feed.interval_s, new, self.options.policy)
             await store.feeds.record_success(
                 feed.id,
@@ -207,6 +189,28 @@ class Pipeline:
                 body_hash=body_hash,
                 title=parsed.title or None,
             )
+            ordered = [
+                (_article(await store.articles.insert(feed.id, e, now), feed.id, e, now), d)
+                for e, d in in_date_order(wanted)
+            ]
+            if ordered:
+                # Grouping reads and writes cases that other feeds share: it runs alone, and last, so the
+                # writers' lock is held only for it and the commit.
+                await store.serialize()
+            guilds: list[GuildSettings] | None = None
+            for article, det in ordered:
+                relevant += 1
+                change, event_ids = await track(store, article, det)
+                if change.is_new_case:
+                    new_cases.append(change.case.id)
+                if not alerting:
+                    continue
+                if guilds is None:
+                    guilds = await store.guilds.alerting()
+                keys = platform_keys(change.case.platforms)
+                subs = await store.guilds.subscriptions_for(change.case.id, keys)
+                intents = route(change, guilds, subs, keys, console=self.options.console)
+                await store.outbox.enqueue(intents, event_ids)
         if parsed.bozo:
             log.debug("feed %s parsed with warnings: %s", feed.url, parsed.bozo)
         return FeedPollResult(

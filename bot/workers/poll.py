@@ -144,8 +144,9 @@ class PollWorker:
         async with self._heartbeat():
             return list(await asyncio.gather(*(self._poll(f) for f in feeds)))
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Poll until ``stop`` is set, keeping up to ``concurrency`` feeds in flight; then finish them."""
+    async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
+        """Poll until ``stop`` is set, keeping up to ``concurrency`` feeds in flight; then finish them.
+        ``until_idle``: also stop once nothing is in flight and nothing is due (benchmarks, tests)."""
         tasks: set[asyncio.Task[FeedPollResult]] = set()
         async with self._heartbeat():
             while not stop.is_set():
@@ -153,6 +154,8 @@ class PollWorker:
                 if room >= max(1, self.concurrency // 4) or not tasks:
                     for feed in await self.leases.claim_feeds(self.owner, room, self.lease_s, self.clock()):
                         tasks.add(asyncio.create_task(self._poll(feed)))
+                    if until_idle and not tasks:
+                        break
                 stopping = asyncio.ensure_future(stop.wait())
                 await asyncio.wait({*tasks, stopping}, timeout=self.idle_s, return_when=asyncio.FIRST_COMPLETED)
                 stopping.cancel()
