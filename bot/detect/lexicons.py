@@ -427,14 +427,17 @@ AUTHORITY_TERMS = (
 LEGISLATIVE_TERMS = (
     r"\bbills?\b|\blegislation\b|\blegislators?\b|\blawmakers?\b|\bsenators?\b|\bsens\.|\bcongressional\b|"
     r"\bintroduced\b|\bproposal\b|\bproposed\b|\btestimony\b|\btestif(?:y|ied|ies)\b|\bhearing before\b|"
-    r"\blobbying\b|\bsenate (?:passes|passed|votes?)\b|\bhouse (?:passes|passed|votes?)\b"
+    r"\blobbying\b|\bsenate (?:passes|passed|votes?)\b|\bhouse (?:passes|passed|votes?)\b|"
+    # rules being made, not enforced: an agreement on a law, a draft, what a rule "would" make platforms do
+    r"\b(?:landmark|provisional|political) (?:deal|agreement)\b|\b(?:draft|proposed) (?:law|rules?|regulations?)\b|"
+    r"\bwould (?:force|require|oblige|compel|ban|bar|prohibit)\b"
 )
 # Things that turn legislative/policy text into a real dispute (case-insensitive).
 HARD_ACTION_TERMS = (
     r"\bsu(?:es|ed|ing)\b|\bsue\b|\blawsuits?\b|\bsubpoena\w*\b|\bsummons\b|\bwarrants?\b|\bcourt orders?\b|"
     r"\bjudge\b|\bfined\b|\bindicted\b|\bcharged\b|\binjunction\b|\bgag orders?\b|\bruled\b|\bruling\b|"
     r"\bnational security letters?\b|\benforcement action\b|\bprobe into\b|\binvestigat\w+\b|"
-    r"\bsettlement\b|\bappeal\w*\b|\bv\.\s"
+    r"\bsettlement\b|\bappeal\w*\b|\bv\.\s|\bcase against\b"
 )
 # Aggregate transparency statistics (case-insensitive).
 TRANSPARENCY_TERMS = r"\btransparency report\b|\bgovernment (?:data )?requests\b|\brequests for user data\b"
@@ -444,7 +447,8 @@ STATISTIC_TERMS = r"\b\d+(?:\.\d+)? ?(?:percent|%)\b|\b\d{1,3}(?:,\d{3})+ reques
 PERSON_ACCUSED = (
     r"\b(?:man|woman|teen(?:ager)?|boy|girl|student|suspect|resident|person|people|defendant|father|mother|"
     r"\d{2}-year-old|men|women|user|probationer|rapper|influencer|activist|journalist)\b[^.]{0,80}?"
-    r"\b(?:arrested|charged|convicted|sentenced|indicted|jailed|detained|pleaded|faces? charges)\b|"
+    r"\b(?:arrested|charged|convicted|sentenced|indicted|jailed|detained|pleaded|faces? charges|"
+    r"appeals? (?:his|her|their) (?:[\w-]+ ){0,3}?(?:conviction|sentence))\b|"
     r"\b(?:arrested|charged|convicted|sentenced|jailed|detained) (?:a |an )?(?:\w+ ){0,3}"
     r"(?:man|woman|teen(?:ager)?|boy|girl|student|resident|person|men|women)\b"
 )

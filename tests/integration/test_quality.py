@@ -24,10 +24,10 @@ def result() -> dict:
 
 def test_out_of_sample_detection(result: dict) -> None:
     cv = result["cv"]["summary"]
-    assert cv["recall"]["mean"] >= 0.93
+    assert cv["recall"]["mean"] >= 0.95  # 0.959 when set
     assert cv["recall"]["worst"] >= 0.88
-    assert cv["false_alert_rate"]["mean"] <= 0.035
-    assert cv["precision"]["mean"] >= 0.98
+    assert cv["false_alert_rate"]["mean"] <= 0.012  # 0.008: one false alert in 132 negatives
+    assert cv["precision"]["mean"] >= 0.99  # 0.996
     assert cv["platform_acc"]["mean"] >= 0.965
 
 
@@ -48,5 +48,5 @@ def test_in_sample_is_reported_beside_it(result: dict) -> None:
 def test_real_streams(result: dict) -> None:
     real = result["real"]
     assert real is not None and real["items"] > 4000 and real["relevant"] >= 20
-    assert real["recall"] >= 0.8
-    assert real["false_alerts_per_1000"] <= 1.0
+    assert real["recall"] >= 0.85  # 0.923 (24 of 26) when set
+    assert real["false_alerts_per_1000"] <= 1.0  # 0.71 (3 in 4,251)

@@ -112,3 +112,41 @@ def test_where_data_is_stored_is_no_party() -> None:
     assert det.relevant and "Ireland" not in det.counterparties
     acting = _det("Ireland fines Microsoft over data transfers", "The regulator imposed the penalty.")
     assert "Ireland" in acting.counterparties
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Brussels negotiators strike a provisional deal on online rules",
+            "The agreement would force video platforms such as YouTube to remove flagged clips faster "
+            "and give regulators new powers, officials said.",
+        ),
+        (
+            "Lawmakers weigh a draft law on TikTok",
+            "The draft law would ban TikTok on phones issued to state employees, its sponsor said.",
+        ),
+    ],
+)
+def test_rules_being_made_are_counter_evidence(title: str, summary: str) -> None:
+    det = _det(title, summary)
+    assert "against: lawmaking or hearing, no legal action" in det.reasons
+    assert not det.relevant
+
+
+def test_a_case_dropped_against_a_platform_is_not_lawmaking() -> None:
+    det = _det(
+        "Prosecutors drop their case against Apple over the locked phone",
+        "The order that would require Apple to write new software is moot, the Justice Department said.",
+    )
+    assert "against: lawmaking or hearing, no legal action" not in det.reasons
+    assert det.relevant
+
+
+def test_a_person_appealing_a_conviction_is_the_accused_not_the_platform() -> None:
+    det = _det(
+        "Web searches cited in murder trial",
+        "A Tampa man appeals his first-degree murder conviction, saying his Google searches proved nothing.",
+    )
+    assert "against: a person is accused, the platform is the venue" in det.reasons
+    assert not det.relevant

@@ -56,3 +56,14 @@ def test_models_round_trip_as_plain_json() -> None:
     back = OneVsRest.from_json(ovr.to_json())
     assert back.predict({"b": 1.0}) == ovr.predict({"b": 1.0}) == "y"
     assert [f for f, _ in m.contributions({"a": 1.0, "b": 1.0})] == ["a", "b"]
+
+
+def test_a_prior_pulls_a_weight_the_data_barely_constrain() -> None:
+    """A feature seen on two rows keeps most of its prior; one seen on thousands follows the data."""
+    rows, labels = _synthetic(3000)
+    rows += [{"veto": 1.0}, {"veto": 1.0}]
+    labels += [0, 0]
+    plain = fit_logistic(rows, labels, l2=1.0)
+    pulled = fit_logistic(rows, labels, l2=1.0, prior_of=lambda f: -3.0 if f in ("veto", "good") else 0.0)
+    assert pulled.weights["veto"] < -2.0 < plain.weights["veto"]
+    assert abs(pulled.weights["good"] - plain.weights["good"]) < 0.1  # the data overrule the prior
