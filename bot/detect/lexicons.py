@@ -495,7 +495,8 @@ PARTY_TEMPLATES: tuple[str, ...] = (
     r"blocking of|unblocking of|probe into|investigation (?:into|of)|investigat\w+|"
     r"settlement with|lifted (?:its |the )?(?:ban|suspension) (?:on|of)|help|"
     r"warrant (?:to|on|served on)|served|require[sd]?|requiring|directs?|directed|"
-    r"told|tells|demand\w* (?:from|that|of))\s+(?:(?!on |via )\w+ ){0,4}?(?:{p})\b",
+    r"told|tells|demand\w* (?:from|that|of)|demand(?:s|ed|ing)?|served (?:on|upon))\s+(?:(?!on |via )\w+ ){0,4}?"
+    r"(?:{p})\b",
     r"\b(?:{p})(?:['’]s)? (?:\w+ )?(?:lawsuit|suit|case|appeal|motion|challenge|objection|petition|"
     r"complaint|fight|battle|refusal|victory|loss|contempt|warrant case)\b",
     r"\b(?:counsel|lawyers?|attorneys?) (?:for|representing) (?:{p})\b|\b(?:{p})['’]s (?:lawyers|attorneys|counsel)\b",
