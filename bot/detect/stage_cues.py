@@ -10,7 +10,9 @@ from __future__ import annotations
 # (regex, stage, priority). Case-insensitive. Higher priority = a later development in a case's life.
 STAGE_TERMS: tuple[tuple[str, str, int], ...] = (
     # closing
-    (r"\bsettle(?:s|d|ment)?\b|\bagreed to (?:pay|settle)\b|\breach(?:es|ed)? (?:a )?deal\b", "settled", 80),
+    # paying a regulator's penalty is a fine, even when agreed; "to settle" still makes it a settlement
+    (r"\bsettle(?:s|d|ment)?\b|\bagreed to settle\b|\bagreed to pay\b(?![^.]{0,50}\b(?:penalt|fine))|"
+     r"\breach(?:es|ed)? (?:a )?deal\b", "settled", 80),
     (r"\b(?:withdr(?:aw|aws|ew|awn)|drop(?:s|ped)?|rescind(?:s|ed)?|pull(?:s|ed)?|revok(?:es|ed)|"
      r"abandon(?:s|ed)?) (?:its |the |an |a |their )?(?:\w+ )?(?:summons|demand|order|request|subpoena|warrant|"
      r"application)\b|\b(?:summons|demand|subpoena|warrant|request|order) (?:was |were |has been |is )?"
@@ -34,9 +36,10 @@ STAGE_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\b(?:returns?|back online|reinstated|restored|lifted|lifting|unblock\w*)\b[^.]{0,60}\bafter\b[^.]{0,40}"
      r"\b(?:pa(?:ys|ying|id)|complying|compl(?:ied|ies)|agree(?:d|ing)|meeting)\b|"
      r"\b(?:handed|turned) over\b|(?<!to )(?<!not )\bcompl(?:ies|ying) with\b|\bmoves? to comply\b|\bin compliance with\b|"
-     r"\bwill (?:share|hand over|turn over|provide|comply)\b|\b(?:shares?|sends?|hands? over|turns? over) (?:the )?"
+     # not a bare "shares information": users share it too
+     r"\bwill (?:share|hand over|turn over|provide|comply)\b|\b(?:hands? over|turns? over) (?:the )?"
      r"(?:\w+ ){0,3}?(?:data|records|information|details)\b", "complied", 81),
-    (r"\bfined\b|\bfines? (?:of|worth|totall?ing)\b|\bpay (?:a |the |an )?(?:\w+ ){0,3}(?:fine|penalty)\b|"
+    (r"\bfined\b|\bfines? (?:of|worth|totall?ing)\b|\bpa(?:y|ys|id|ying) [^.]{0,40}?\bpenalt(?:y|ies)\b|\bpay (?:a |the |an )?(?:\w+ ){0,3}(?:fine|penalty)\b|"
      r"\b(?:fine|penalty) (?:over|for)\b|\b\$[\d.,]+ ?(?:million|billion|bn|m)\b[^.]{0,20}\bfine\b|"
      r"\bpays? [^.]{0,30}\bfine\b|\bfines (?-i:[A-Z])|\bslaps? (?:\w+ ){0,4}?with\b|\b(?:million|billion) (?:\w+ )?fine\b|\bimpos(?:es|ed|ing) (?:a )?(?:\w+ ){0,4}?(?:fine|penalty|sanctions)\b|"
      r"\b(?:penalty|fine) (?:on|against)\b|\bsanctions? (?:on|against)\b|\bslapped with\b|\bamende\b|\bBußgeld\w*\b",

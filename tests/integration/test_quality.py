@@ -34,7 +34,7 @@ def test_out_of_sample_detection(result: dict) -> None:
 def test_out_of_sample_grouping_and_status(result: dict) -> None:
     cv = result["cv"]["summary"]
     assert cv["bcubed_f1"]["mean"] >= 0.88
-    assert cv["status_exact"]["mean"] >= 0.78  # 0.81-0.84 over runs: ingest order varies
+    assert cv["status_exact"]["mean"] >= 0.84  # 0.893 when set; ingest order varies it by ~0.03
     assert cv["status_open_closed"]["mean"] >= 0.90
 
 

@@ -85,6 +85,8 @@ def test_a_person_prosecuted_over_posts_is_not_the_platform_s_dispute() -> None:
         ("X services restored after the court lifts the block", Stage.WITHDRAWN),
         ("Watchdog slaps Telegram with a 5 million euro fine", Stage.FINED),
         ("Court sets trial date in the suit against Amazon", Stage.HEARING),
+        ("Uber agrees to pay $20 million in penalties after the regulator's lawsuit", Stage.FINED),
+        ("Uber agrees to pay $20 million to settle the regulator's lawsuit", Stage.SETTLED),
     ],
 )
 def test_stage_cues_cover_the_newest_development(title: str, stage: Stage) -> None:
@@ -150,3 +152,11 @@ def test_a_person_appealing_a_conviction_is_the_accused_not_the_platform() -> No
     )
     assert "against: a person is accused, the platform is the venue" in det.reasons
     assert not det.relevant
+
+
+def test_users_sharing_information_is_not_the_platform_complying() -> None:
+    det = _det(
+        "Prosecutors may obtain the identities of anonymous Yelp reviewers",
+        "On the review site, customers share information about the businesses they visit.",
+    )
+    assert det.relevant and det.stage != Stage.COMPLIED, (det.stage, det.reasons)
