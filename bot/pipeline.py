@@ -177,18 +177,6 @@ class Pipeline:
             irrelevant = [(e, d) for e, d in unique if not d.relevant]
             wanted = [(e, d) for e, d in unique if d.relevant]
             await store.articles.insert_irrelevant(feed.id, irrelevant, now)
-            step = after_success(now, feed.interval_s, new, self.options.policy)
-            await store.feeds.record_success(
-                feed.id,
-                now=now,
-                interval_s=step.interval_s,
-                next_due_at=step.due_at,
-                new_items=new,
-                etag=etag,
-                last_modified=last_modified,
-                body_hash=body_hash,
-                title=parsed.title or None,
-            )
             ordered = [
                 (_article(await store.articles.insert(feed.id, e, now), feed.id, e, now), d)
                 for e, d in in_date_order(wanted)
@@ -211,6 +199,20 @@ class Pipeline:
                 subs = await store.guilds.subscriptions_for(change.case.id, keys)
                 intents = route(change, guilds, subs, keys, console=self.options.console)
                 await store.outbox.enqueue(intents, event_ids)
+            # The feed row last: updating it locks the row, and the lease heartbeat (one statement over
+            # every feed in flight) must not queue behind a poll that is waiting for the writers' lock.
+            step = after_success(now, feed.interval_s, new, self.options.policy)
+            await store.feeds.record_success(
+                feed.id,
+                now=now,
+                interval_s=step.interval_s,
+                next_due_at=step.due_at,
+                new_items=new,
+                etag=etag,
+                last_modified=last_modified,
+                body_hash=body_hash,
+                title=parsed.title or None,
+            )
         if parsed.bozo:
             log.debug("feed %s parsed with warnings: %s", feed.url, parsed.bozo)
         return FeedPollResult(
