@@ -61,7 +61,7 @@ async def test_autocomplete_answers_the_same_whichever_way_it_looks(
 ) -> None:
     """PostgreSQL tests the newest AUTOCOMPLETE_WINDOW cases first and asks its GIN index only when too few
     of them match; the answer is the newest matches either way (SQLite walks its index directly)."""
-    from storage.postgres import repositories as pg_repositories
+    from storage.postgres.repositories import cases as pg_repositories
 
     store = any_store
     await _fill(store)
