@@ -8,10 +8,11 @@ alone:
   earlier row leased elsewhere waits, so a case card still precedes its updates), and are released once
   settled; a killed deliverer's rows are sent again after the lease, with the same nonce, so Discord
   returns the message it already has instead of posting it twice;
-- the request budget is a token bucket row in the database shared by every deliverer of the bot
-  (:class:`SharedBudget`): Discord's ~50 requests/s are per bot, not per process. Every request takes
-  its token right before it goes out (:func:`paced_trace`). Per-route buckets and their 429s are
-  discord.py's, per process, as in the bot;
+- the global request budget is kept in the database for every deliverer of the bot
+  (:class:`SharedBudget`): Discord's 50 requests/s are per bot, not per process. Every HTTP request
+  holds a slot from just before it goes out until a second after its answer (:func:`paced_trace`), and
+  a global 429 pauses every deliverer. Per-route buckets and their 429s are discord.py's, per process,
+  as in the bot;
 - guilds, channels and the bot's own member (for permission checks) come from REST, cached for a minute
   (:class:`RestPublisher`), since there is no gateway cache. Those lookups draw from the same budget.
 
@@ -39,7 +40,7 @@ from bot.workers import require_postgres, stop_on_signals, worker_id
 from bot.workers.periodic import MAINTENANCE_EVERY_S, maintenance
 
 if TYPE_CHECKING:
-    from storage.postgres.leases import Leases
+    from storage.postgres.leases import Leases, RequestSlot
     from storage.postgres.store import PostgresStore
 
 log = logging.getLogger(__name__)
@@ -47,27 +48,56 @@ log = logging.getLogger(__name__)
 LEASE_S = 30.0
 IDLE_S = 0.5
 GUILD_TTL_S = 60.0
-# Discord counts requests in a sliding second, as they arrive. The shared bucket runs at 40/s with no burst
-# to speak of: at most 41 in any second, whatever the number of deliverers drawing from it, so requests
-# that leave late and then arrive together (a loaded machine, a slow round trip) still fit under 50.
-# Measured against the fake: 45/s with a burst of 5, or 47/s with 3, let one global 429 through in some
-# runs of 1,000 sends; 45/s with burst 1 let 4 through in a test run on a loaded machine; 40/s none.
-SHARED_REQUESTS_PER_S = 40.0
-GLOBAL_BURST = 1.0
+# Discord allows 50 requests in any second per bot, counted as they arrive. Every HTTP request of every
+# deliverer holds one of GLOBAL_SLOTS slots in the database from just before it goes out until WINDOW_S
+# after its answer came, both on the database's clock: whenever Discord counts a request, its slot is
+# still held, so no second can ever see more than GLOBAL_SLOTS of them, however late or bunched they
+# arrive (a loaded machine, a slow round trip). The price is the round trip: a slot serves one request
+# per (1 s + round trip), 49-50/s in all here. (The token bucket this replaces spaced the requests'
+# departures, not their arrivals: at 45/s it let global 429s through on a loaded machine, and at 40/s it
+# capped delivery at 0.8 of what Discord allows.)
+GLOBAL_SLOTS = 50
+WINDOW_S = 1.0
+HOLD_S = 60.0  # a slot whose process died with its request in flight is free again after this
+MAX_POLL_S = 0.05  # how long to sleep at most before asking again when no slot is free
 
 
 class SharedBudget:
-    """A :class:`bot.delivery.publisher.Budget` kept in the database (one row per bot)."""
+    """Discord's global request limit, shared by every deliverer of one bot through ``request_slots``
+    rows: :meth:`take` before a request goes out, :meth:`give_back` once it was answered (see
+    :func:`paced_trace`). A global 429 blocks every slot for its retry_after, so all deliverers pause."""
 
-    def __init__(self, leases: Leases, name: str, rate: float = SHARED_REQUESTS_PER_S, burst: float = GLOBAL_BURST):
-        self.leases, self.name, self.rate, self.burst = leases, name, rate, burst
-        self.reserved = 0.0  # tokens this process took (for tests and logs)
+    def __init__(
+        self, leases: Leases, name: str, slots: int = GLOBAL_SLOTS, window_s: float = WINDOW_S, hold_s: float = HOLD_S
+    ) -> None:
+        self.leases, self.name, self.slots, self.window_s, self.hold_s = leases, name, slots, window_s, hold_s
+        self.taken = 0  # slots this process took (for tests and logs)
+        self.global_429s = 0
+        self._lock = asyncio.Lock()  # one asker per process; the others queue here in order
 
-    async def acquire(self, tokens: float = 1.0) -> None:
-        wait = await self.leases.reserve_tokens(self.name, tokens, self.rate, self.burst)
-        self.reserved += tokens
-        if wait > 0:
-            await asyncio.sleep(wait)
+    async def setup(self) -> None:
+        await self.leases.ensure_request_slots(self.name, self.slots)
+
+    async def take(self) -> RequestSlot:
+        async with self._lock:
+            while True:
+                got = await self.leases.take_request_slot(self.name, self.slots, self.hold_s)
+                if not isinstance(got, float):
+                    self.taken += 1
+                    return got
+                # A slot still held by a request in flight says "free in HOLD_S": ask again soon instead.
+                await asyncio.sleep(min(max(got, 0.001), MAX_POLL_S))
+
+    async def give_back(self, slot: RequestSlot, *, global_retry_after: float | None = None) -> None:
+        """Never raises: a slot not given back is free again after its hold."""
+        try:
+            if global_retry_after is not None:
+                self.global_429s += 1
+                log.warning("global rate limit hit: every deliverer pauses %.2fs", global_retry_after)
+                await self.leases.block_requests(self.name, global_retry_after)
+            await self.leases.give_back_request_slot(self.name, slot, self.window_s)
+        except Exception:
+            log.warning("could not give back request slot %s; it is free again after its hold", slot, exc_info=True)
 
 
 class Unpaced:
@@ -78,17 +108,42 @@ class Unpaced:
         return None
 
 
+def global_retry_after(response: aiohttp.ClientResponse) -> float | None:
+    """A global 429's wait in seconds (``X-RateLimit-Global``), else None."""
+    if response.status != 429 or response.headers.get("X-RateLimit-Global", "").lower() != "true":
+        return None
+    try:
+        return max(float(response.headers.get("Retry-After", "1")), 0.0)
+    except ValueError:
+        return 1.0
+
+
 def paced_trace(budget: SharedBudget) -> aiohttp.TraceConfig:
-    """An aiohttp trace whose request-start hook takes a token from ``budget``: every HTTP request the
-    client sends waits for its token right before it goes out, after discord.py's per-route wait (a
-    token taken before that wait is wasted and lets requests bunch up past the limit), and retries after
-    a 429 are paced too."""
+    """An aiohttp trace that holds a slot of ``budget`` for each HTTP request the client sends: taken
+    right before it goes out, after discord.py's per-route wait (a slot taken before that wait would be
+    held idle), and given back when its answer (or its failure) came. Retries after a 429 take their
+    own slots."""
     trace = aiohttp.TraceConfig()
 
-    async def on_request_start(session: object, context: object, params: aiohttp.TraceRequestStartParams) -> None:
-        await budget.acquire(1)
+    async def on_request_start(session: object, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        context.casewatch_slot = await budget.take()
+
+    async def finished(context: Any, retry_after: float | None = None) -> None:
+        slot, context.casewatch_slot = getattr(context, "casewatch_slot", None), None
+        if slot is not None:  # only once, whichever of end and exception comes (or both)
+            await budget.give_back(slot, global_retry_after=retry_after)
+
+    async def on_request_end(session: object, context: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        await finished(context, global_retry_after(params.response))
+
+    async def on_request_exception(
+        session: object, context: Any, params: aiohttp.TraceRequestExceptionParams
+    ) -> None:
+        await finished(context)
 
     trace.on_request_start.append(on_request_start)
+    trace.on_request_end.append(on_request_end)
+    trace.on_request_exception.append(on_request_exception)
     return trace
 
 
@@ -222,6 +277,7 @@ async def open_deliverer(
     async with await PostgresStore.open(url, poll_interval_s=settings.poll_interval_s) as store:
         leases = Leases(store.db)
         budget = SharedBudget(leases, bucket_name(settings.discord_token))
+        await budget.setup()
         async with rest_client(settings.discord_token, budget) as client:
             publisher = RestPublisher(
                 client, store, leases, owner or worker_id("deliver"), lease_s=lease_s, public_url=settings.public_url

@@ -10,7 +10,8 @@ carries its nonce), so a lease that runs out under a stalled worker costs a repe
 - feeds: :meth:`Leases.claim_feeds` / :meth:`extend_feeds` / :meth:`release_feeds`;
 - per-host politeness: :meth:`claim_host_slot` / :meth:`release_host_slot` (N slots per host);
 - the outbox: :meth:`claim_deliveries` / :meth:`extend_deliveries` / :meth:`release_deliveries`;
-- a token bucket every process draws from: :meth:`reserve_tokens`;
+- Discord's global request budget, as slots every process takes one of per request:
+  :meth:`take_request_slot` / :meth:`give_back_request_slot` / :meth:`block_requests`;
 - once per period: :meth:`run_once`.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import to_iso
@@ -28,6 +30,14 @@ from storage.repositories.outbox import _delivery_from_row
 
 OUTBOX_CLAIM_LOCK_KEY = 0x6F757462  # "outb": deliverers claim outbox rows in turn
 _SECONDS = "make_interval(secs => $2::double precision)"
+
+
+@dataclass(frozen=True)
+class RequestSlot:
+    """One taken slot of a shared request budget; ``ticket`` identifies this taking of it."""
+
+    slot: int
+    ticket: int
 
 
 class Leases:
@@ -169,26 +179,62 @@ class Leases:
         )
         return rowcount(status)
 
-    # --- a shared token bucket --------------------------------------------------------------------------
+    # --- Discord's global request budget, shared --------------------------------------------------------
 
-    async def reserve_tokens(self, name: str, tokens: float, rate: float, burst: float) -> float:
-        """Take ``tokens`` from the bucket ``name`` (refilled at ``rate`` per second up to ``burst``) and
-        return how many seconds the caller must wait before using them (0 when they were there).
-
-        The bucket may go into debt: every caller's reservation is recorded at once, under the row lock,
-        so callers in all processes are spaced ``1 / rate`` apart whatever order they arrive in."""
-        value = await self.db.fetchval(
-            "INSERT INTO rate_buckets AS b (name, tokens, updated_at) VALUES ($1, $4::double precision - $2, "
-            "clock_timestamp()) ON CONFLICT (name) DO UPDATE SET tokens = LEAST($4::double precision, b.tokens "
-            "+ EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::double precision * $3) - $2, "
-            "updated_at = clock_timestamp() RETURNING tokens",
+    async def ensure_request_slots(self, name: str, slots: int) -> None:
+        await self.db.execute(
+            "INSERT INTO request_slots (name, slot) SELECT $1, g FROM generate_series(0, $2::integer - 1) g "
+            "ON CONFLICT DO NOTHING",
             name,
-            tokens,
-            rate,
-            burst,
+            slots,
         )
-        balance = float(value)
-        return 0.0 if balance >= 0 else -balance / rate
+
+    async def take_request_slot(self, name: str, slots: int, hold_s: float) -> RequestSlot | float:
+        """A free one of the ``slots`` slots of ``name`` (rows from :meth:`ensure_request_slots`), held
+        for ``hold_s`` seconds unless given back sooner; or, when none is free, the seconds until the
+        first one will be (a slot still held by a request in flight counts as free at its hold's end)."""
+        row = await self.db.fetchrow(
+            "WITH free AS (SELECT slot FROM request_slots WHERE name = $1 AND slot < $2 "
+            "AND until <= clock_timestamp() AND blocked_until <= clock_timestamp() "
+            "ORDER BY until, slot LIMIT 1 FOR UPDATE SKIP LOCKED), "
+            "took AS (UPDATE request_slots s SET ticket = s.ticket + 1, "
+            "until = clock_timestamp() + make_interval(secs => $3::double precision) "
+            "FROM free WHERE s.name = $1 AND s.slot = free.slot RETURNING s.slot, s.ticket) "
+            "SELECT slot, ticket, NULL::double precision AS wait FROM took UNION ALL "
+            "SELECT NULL, NULL, EXTRACT(EPOCH FROM GREATEST(MIN(until), MAX(blocked_until)) - clock_timestamp())"
+            "::double precision FROM request_slots WHERE name = $1 AND slot < $2 HAVING NOT EXISTS (SELECT 1 FROM took)",
+            name,
+            slots,
+            hold_s,
+        )
+        if row is not None and row["slot"] is not None:
+            return RequestSlot(int(row["slot"]), int(row["ticket"]))
+        if row is None or row["wait"] is None:
+            raise LookupError(f"no request slots named {name!r} (ensure_request_slots makes them)")
+        return max(float(row["wait"]), 0.0)
+
+    async def give_back_request_slot(self, name: str, slot: RequestSlot, window_s: float) -> bool:
+        """The request of ``slot`` was answered: the slot is free ``window_s`` seconds from now (when
+        that request can no longer fall in any second Discord counts). False when the hold had run out
+        and the slot was taken again since (then it is not touched)."""
+        status = await self.db.execute(
+            "UPDATE request_slots SET until = clock_timestamp() + make_interval(secs => $4::double precision) "
+            "WHERE name = $1 AND slot = $2 AND ticket = $3",
+            name,
+            slot.slot,
+            slot.ticket,
+            window_s,
+        )
+        return rowcount(status) == 1
+
+    async def block_requests(self, name: str, seconds: float) -> None:
+        """No slot of ``name`` is free for ``seconds`` (a global 429's retry_after), in every process."""
+        await self.db.execute(
+            "UPDATE request_slots SET blocked_until = GREATEST(blocked_until, "
+            "clock_timestamp() + make_interval(secs => $2::double precision)) WHERE name = $1",
+            name,
+            seconds,
+        )
 
     # --- periodic jobs ----------------------------------------------------------------------------------
 
