@@ -1,13 +1,18 @@
 """``casewatch worker deliver``: claim outbox rows from the shared database, send them over Discord REST.
 
 A deliverer is the bot's :class:`~bot.delivery.publisher.DiscordPublisher` (the same rendering, nonces,
-retry and failure rules) with three things changed, because it has no gateway connection and is not
+retry and failure rules) with these things changed, because it has no gateway connection and is not
 alone:
 
-- rows come from :meth:`Leases.claim_deliveries` (a lease, ``SKIP LOCKED``; a row whose target has an
-  earlier row leased elsewhere waits, so a case card still precedes its updates), and are released once
-  settled; a killed deliverer's rows are sent again after the lease, with the same nonce, so Discord
-  returns the message it already has instead of posting it twice;
+- rows come from :meth:`Leases.claim_deliveries`: whole targets (channels, a user's DMs), one deliverer
+  at a time each, so a case card still precedes its updates and each deliverer's discord.py knows the
+  per-channel buckets of its channels; each deliverer takes its share of the targets with work (their
+  number over the live deliverers). Rows are leased and released once settled; a killed deliverer's
+  rows are sent again after the lease, with the same nonce, so Discord returns the message it already
+  has instead of posting it twice;
+- :meth:`RestPublisher.drain` runs one task per target and claims a target's next rows as soon as its
+  last ones are settled, with no rounds: a channel waiting out its per-route window holds up nothing
+  but itself;
 - the global request budget is kept in the database for every deliverer of the bot
   (:class:`SharedBudget`): Discord's 50 requests/s are per bot, not per process. Every HTTP request
   holds a slot from just before it goes out until a second after its answer (:func:`paced_trace`), and
@@ -26,6 +31,7 @@ import contextlib
 import logging
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -60,6 +66,9 @@ GLOBAL_SLOTS = 50
 WINDOW_S = 1.0
 HOLD_S = 60.0  # a slot whose process died with its request in flight is free again after this
 MAX_POLL_S = 0.05  # how long to sleep at most before asking again when no slot is free
+CLAIM_EVERY_S = 0.5  # while sending, look for new work this often (besides whenever a target is done)
+LAST_TARGETS_KEPT = 1000  # targets of the last drain, asked for first in the next
+DRAIN_LIMIT = 100_000  # rows per drain in the worker loop: it ends at the periodic jobs, or when idle
 
 
 class SharedBudget:
@@ -161,6 +170,13 @@ def bucket_name(token: str) -> str:
     return f"discord-global:{ident}"
 
 
+def _by_target(rows: list[Delivery]) -> dict[tuple[TargetKind, int], list[Delivery]]:
+    by_target: dict[tuple[TargetKind, int], list[Delivery]] = {}
+    for delivery in rows:
+        by_target.setdefault((delivery.target_kind, delivery.target_id), []).append(delivery)
+    return by_target
+
+
 class RestPublisher(DiscordPublisher):
     """The publisher over a REST-only client, sending the rows it claims from the shared outbox."""
 
@@ -180,16 +196,85 @@ class RestPublisher(DiscordPublisher):
         self.owner = owner
         self.lease_s = lease_s
         self.held: set[int] = set()
+        self.last_targets: list[tuple[TargetKind, int]] = []  # the last drain's targets: claimed again first
         self.shared_budget: SharedBudget | None = None  # what paces the client's requests (see paced_trace)
         self._guilds: dict[int, tuple[float, discord.Guild | None]] = {}
         self._guild_locks: dict[int, asyncio.Lock] = {}
 
-    async def _due(self, limit: int) -> list[Delivery]:
+    async def drain(
+        self, limit: int = 500, *, stop: asyncio.Event | None = None, until: float | None = None
+    ) -> Counter[str]:
+        """Send what is due, one task per target, without rounds: whenever a target's claimed rows are
+        settled (and every ``CLAIM_EVERY_S`` besides, for new work), its next rows or, within this
+        deliverer's share, other targets are claimed at once, so a channel waiting out its per-route
+        window (discord.py sleeps after the request that used a window's last message) holds up nothing
+        but itself. Within a target the rows go in id order, so a case card still precedes its updates.
+
+        Claiming stops after ``limit`` rows, once ``stop`` is set, or at ``until`` (``time.monotonic``);
+        then it returns when the rows in hand are settled. A target found unusable is not claimed again
+        in the same drain."""
+        stats: Counter[str] = Counter()
+        async with self._lock:
+            self._dead, self._forums = set(), {}
+            active: dict[asyncio.Task[Counter[str]], list[Delivery]] = {}
+            claimed = 0
+            touched: dict[tuple[TargetKind, int], None] = dict.fromkeys(self.last_targets)
+            failure: BaseException | None = None
+
+            def claiming() -> bool:
+                return (
+                    failure is None
+                    and claimed < limit
+                    and not (stop is not None and stop.is_set())
+                    and not (until is not None and time.monotonic() >= until)
+                )
+
+            try:
+                while True:
+                    if claiming():
+                        rows = await self._claim(min(self.batch, limit - claimed), list(touched), len(active))
+                        claimed += len(rows)
+                        for target, target_rows in _by_target(rows).items():
+                            touched[target] = None
+                            active[asyncio.ensure_future(self._to_target(target_rows))] = target_rows
+                    if not active:
+                        break
+                    done, _ = await asyncio.wait(active, timeout=CLAIM_EVERY_S, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        rows = active.pop(task)
+                        await self._done(rows)
+                        if task.exception() is not None:
+                            failure = failure or task.exception()
+                        else:
+                            stats.update(task.result())
+            finally:
+                if active:  # cancelled: let the sends in flight settle, then free their rows
+                    await asyncio.gather(*active, return_exceptions=True)
+                    await self._done([d for rows in active.values() for d in rows])
+            # The channels whose per-route buckets this process's discord.py knows: asked for first.
+            self.last_targets = list(touched)[-LAST_TARGETS_KEPT:]
+            if failure is not None:
+                raise failure
+        if stats:
+            log.info("outbox drained: %s", dict(stats))
+        return stats
+
+    async def _claim(self, limit: int, prefer: list[tuple[TargetKind, int]], holding: int) -> list[Delivery]:
         rows = await self.leases.claim_deliveries(
-            self.owner, limit, self.lease_s, self.clock(), target_kinds=(TargetKind.CHANNEL, TargetKind.USER)
+            self.owner,
+            limit,
+            self.lease_s,
+            self.clock(),
+            target_kinds=(TargetKind.CHANNEL, TargetKind.USER),
+            prefer=prefer,
+            holding=holding,
+            exclude=sorted(self._dead),
         )
         self.held.update(d.id for d in rows)
         return rows
+
+    async def _due(self, limit: int) -> list[Delivery]:
+        return await self._claim(limit, self.last_targets, 0)
 
     async def _done(self, rows: list[Delivery]) -> None:
         ids = [d.id for d in rows]
@@ -200,6 +285,7 @@ class RestPublisher(DiscordPublisher):
             log.warning("could not release %d outbox leases; they expire by themselves", len(ids), exc_info=True)
 
     async def renew(self) -> None:
+        await self.leases.join(self.owner, self.lease_s)
         await self.leases.extend_deliveries(self.owner, sorted(self.held), self.lease_s)
 
     # --- the gateway cache, from REST --------------------------------------------------------------------
@@ -278,12 +364,16 @@ async def open_deliverer(
         leases = Leases(store.db)
         budget = SharedBudget(leases, bucket_name(settings.discord_token))
         await budget.setup()
-        async with rest_client(settings.discord_token, budget) as client:
-            publisher = RestPublisher(
-                client, store, leases, owner or worker_id("deliver"), lease_s=lease_s, public_url=settings.public_url
-            )
-            publisher.shared_budget = budget
-            yield publisher
+        owner = owner or worker_id("deliver")
+        await leases.join(owner, lease_s)
+        try:
+            async with rest_client(settings.discord_token, budget) as client:
+                publisher = RestPublisher(client, store, leases, owner, lease_s=lease_s, public_url=settings.public_url)
+                publisher.shared_budget = budget
+                yield publisher
+        finally:
+            with contextlib.suppress(Exception):  # else it drops out of the count after lease_s
+                await leases.leave(owner)
 
 
 async def deliver_loop(
@@ -293,9 +383,10 @@ async def deliver_loop(
     idle_s: float = IDLE_S,
     maintenance_every_s: float | None = MAINTENANCE_EVERY_S,
 ) -> None:
-    """Drain until ``stop`` is set; an empty outbox is looked at again every ``idle_s``. Every
-    ``maintenance_every_s`` it offers to run the periodic jobs (digests, disabled-feed notices), which
-    one process per period across all of them actually runs (:mod:`bot.workers.periodic`)."""
+    """Drain until ``stop`` is set (the rows in hand are settled first); an empty outbox is looked at
+    again every ``idle_s``. Every ``maintenance_every_s`` it offers to run the periodic jobs (digests,
+    disabled-feed notices), which one process per period across all of them actually runs
+    (:mod:`bot.workers.periodic`)."""
     next_maintenance = time.monotonic()
 
     async def beat() -> None:
@@ -315,8 +406,9 @@ async def deliver_loop(
                     await maintenance(publisher.store, publisher.owner, maintenance_every_s)
                 except Exception:
                     log.exception("the periodic jobs failed; they run again next period")
-            try:
-                sent = await publisher.drain()
+            try:  # one drain until the next periodic jobs (or until idle): no pause between rounds
+                until = next_maintenance if maintenance_every_s is not None else None
+                sent = await publisher.drain(DRAIN_LIMIT, stop=stop, until=until)
             except Exception:
                 log.exception("a delivery round failed; trying again")
                 sent = None

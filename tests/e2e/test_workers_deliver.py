@@ -92,6 +92,7 @@ async def test_two_deliverers_share_the_outbox_and_the_global_budget(
     global_429s = count_global_429s(fake)
     guild = fake.add_guild("Newsroom")
     channels = [fake.add_text_channel(guild, f"c{i}") for i in range(60)]
+    fake.slow_down("POST", r"^/channels/\d+/messages$", 0.02)  # posts in flight long enough to overlap
     assert await digest_rows(pg_store, guild, channels, 4) == 240
     settings = settings_for(pg_schema_url, fake)
     async with AsyncExitStack() as stack:
@@ -109,6 +110,8 @@ async def test_two_deliverers_share_the_outbox_and_the_global_budget(
     posts = fake.requests_to("POST", r"^/channels/\d+/messages$", status=200)
     assert len(posts) == 240
     assert all(r > 20 for r in reserved), reserved  # both did a real share of the work
+    # A channel is one deliverer's at a time (whole targets are claimed), and it sends there in turn.
+    assert max(fake.max_in_flight[f"POST /channels/{c.id}/messages"] for c in channels) == 1
     leased = await pg_store.db.fetchval("SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL")
     assert leased == 0
 
