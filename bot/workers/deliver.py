@@ -347,6 +347,19 @@ class RestPublisher(DiscordPublisher):
         guild = await self._guild(guild_id)
         return guild.get_channel(d.target_id) if guild is not None else None
 
+    async def _current_forum(self, forum: discord.ForumChannel) -> discord.ForumChannel:
+        """The forum read again over REST (another deliverer may have made tags since this one cached
+        it), kept in the cached guild."""
+        data: Any = await self.client.http.get_channel(forum.id)
+        fresh = discord.ForumChannel(state=self.client._connection, guild=forum.guild, data=data)
+        forum.guild._add_channel(fresh)
+        return fresh
+
+    def _forum_edited(self, edited: discord.ForumChannel) -> discord.ForumChannel:
+        """No gateway update will come: the cached guild keeps the edited forum for later drains."""
+        edited.guild._add_channel(edited)
+        return super()._forum_edited(edited)
+
     async def _failed(self, d: Delivery, reason: str, status: int | None) -> str:
         if d.guild_id is not None:
             self._guilds.pop(d.guild_id, None)  # permissions or channels changed: look again next time
