@@ -11,7 +11,7 @@ baseline is the envelope of ``benchmarks.delivery``: the fastest legal rate for 
 channels. Reported: achieved messages/s against it, global 429s (must be 0), and alerts lost or doubled
 (by nonce, must be 0). The time runs from "go" until every deliverer has reported and exited, so it
 includes start-up (the guild lookups), discord.py waiting out the last per-channel window after the last
-message, and process exit.
+message, and process exit: with the defaults the posts span ~20.3 s and the whole ~21.5 s.
 """
 
 from __future__ import annotations
