@@ -723,6 +723,11 @@ class DiscordPublisher:
         perms = forum.permissions_for(forum.guild.me)
         missing = forum_rules.tags_to_create(wanted, [t.name for t in forum.available_tags])
         if missing and perms.manage_channels:
+            # The edit replaces the forum's whole tag list: make it from the forum as it is now, not from
+            # a copy that may predate tags made since (they would be dropped, and taken off their posts).
+            forum = await self._current_forum(forum)
+            missing = forum_rules.tags_to_create(wanted, [t.name for t in forum.available_tags])
+        if missing and perms.manage_channels:
             await self.budget.acquire(1)
             try:
                 edited = await forum.edit(
@@ -732,7 +737,7 @@ class DiscordPublisher:
                 edited = None
                 await self._tags_notice(forum, guild_id)
             if isinstance(edited, discord.ForumChannel):
-                forum = self._forums[forum.id] = edited
+                forum = self._forum_edited(edited)
         elif missing and guild_id is not None:
             await self._tags_notice(forum, guild_id)
         usable = {
@@ -741,6 +746,16 @@ class DiscordPublisher:
         chosen = forum_rules.choose_tags(wanted, usable)
         by_id = {t.id: t for t in forum.available_tags}
         return [by_id[i] for i in chosen]
+
+    async def _current_forum(self, forum: discord.ForumChannel) -> discord.ForumChannel:
+        """The forum as Discord has it now (the gateway keeps the cache current; a REST-only deliverer
+        asks)."""
+        return forum
+
+    def _forum_edited(self, edited: discord.ForumChannel) -> discord.ForumChannel:
+        """Remember the forum as this drain changed it (the gateway's update may come later)."""
+        self._forums[edited.id] = edited
+        return edited
 
     async def _tags_notice(self, forum: discord.ForumChannel, guild_id: int | None) -> None:
         if guild_id is None:

@@ -4,7 +4,10 @@ seeded random points and restarted, while four feeds grow. Afterwards every aler
 exactly once (checked against a reference run without crashes, from what each message shows and again
 through its nonce and delivery row), the database consistent, and no feed fetched by two pollers at once:
 the feed server checks, for every request, that the feed is under a live lease in the database, and it
-counts requests in flight per feed (never more than one).
+counts requests in flight per feed (never more than one). Likewise no channel is sent to by two
+deliverers at once: the fake takes 30 ms over each post to the alert channel and counts the posts in
+flight (never more than one; a deliverer sends to a channel one request at a time, and a target is one
+deliverer's while it holds a lease there; a nonce would hide the double post this would otherwise be).
 
 Kill points, one per round (1 to 3 rounds a trial):
 
@@ -203,6 +206,7 @@ class TrialResult:
     unleased_fetches: list[str]
     max_in_flight_per_feed: int
     max_in_flight_host: int
+    max_posts_in_flight: int
     fetches: int
     seconds: float
     notes: list[str]
@@ -260,6 +264,7 @@ async def run_trial(seed: int, index: int, root: Path, pg_url: str, expected: li
         try:
             guild = fake.add_guild("Newsroom")
             alerts = fake.add_text_channel(guild, "alerts")
+            fake.slow_down("POST", rf"^/channels/{alerts.id}/messages$", 0.03)  # posts in flight long enough to overlap
             watch_posts(fake, alerts, harness)
             await store.guilds.update_settings(guild.id, alert_channel_id=alerts.id)
 
@@ -339,6 +344,7 @@ async def run_trial(seed: int, index: int, root: Path, pg_url: str, expected: li
             await store.close()
         per_feed = max(server.max_concurrent(p) for p in FEEDS)
         host = server.max_concurrent()
+        posts_in_flight = fake.max_in_flight[f"POST /channels/{alerts.id}/messages"]
     return TrialResult(
         seed=seed,
         plans=plans,
@@ -353,6 +359,7 @@ async def run_trial(seed: int, index: int, root: Path, pg_url: str, expected: li
         unleased_fetches=harness.unleased_fetches,
         max_in_flight_per_feed=per_feed,
         max_in_flight_host=host,
+        max_posts_in_flight=posts_in_flight,
         fetches=harness.fetches,
         seconds=time.monotonic() - began,
         notes=notes,
@@ -400,6 +407,8 @@ def check(result: TrialResult, expected: list[Key]) -> list[str]:
         problems.append(f"fetches without a live lease: {result.unleased_fetches}")
     if result.max_in_flight_per_feed > 1:
         problems.append(f"a feed was fetched {result.max_in_flight_per_feed} times at once")
+    if result.max_posts_in_flight > 1:
+        problems.append(f"{result.max_posts_in_flight} posts at once to the alert channel (two deliverers on it)")
     if result.max_in_flight_host > 2:
         problems.append(f"{result.max_in_flight_host} requests at once to one host (the limit is 2)")
     problems += result.mismatches

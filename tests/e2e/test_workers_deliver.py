@@ -92,6 +92,7 @@ async def test_two_deliverers_share_the_outbox_and_the_global_budget(
     global_429s = count_global_429s(fake)
     guild = fake.add_guild("Newsroom")
     channels = [fake.add_text_channel(guild, f"c{i}") for i in range(60)]
+    fake.slow_down("POST", r"^/channels/\d+/messages$", 0.02)  # posts in flight long enough to overlap
     assert await digest_rows(pg_store, guild, channels, 4) == 240
     settings = settings_for(pg_schema_url, fake)
     async with AsyncExitStack() as stack:
@@ -100,7 +101,7 @@ async def test_two_deliverers_share_the_outbox_and_the_global_budget(
         a.batch = b.batch = 20  # smaller claims, so both have targets to work on at once
         await drain_with([a, b], pg_store)
         assert a.shared_budget is not None and b.shared_budget is not None
-        reserved = (a.shared_budget.reserved, b.shared_budget.reserved)
+        reserved = (a.shared_budget.taken, b.shared_budget.taken)
     assert await pg_store.outbox.counts() == {"sent": 240}
     assert global_429s == []
     for channel in channels:
@@ -109,8 +110,62 @@ async def test_two_deliverers_share_the_outbox_and_the_global_budget(
     posts = fake.requests_to("POST", r"^/channels/\d+/messages$", status=200)
     assert len(posts) == 240
     assert all(r > 20 for r in reserved), reserved  # both did a real share of the work
+    # A channel is one deliverer's at a time (whole targets are claimed), and it sends there in turn.
+    assert max(fake.max_in_flight[f"POST /channels/{c.id}/messages"] for c in channels) == 1
     leased = await pg_store.db.fetchval("SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL")
     assert leased == 0
+
+
+async def test_requests_that_arrive_late_and_bunched_still_keep_the_global_limit(
+    fake_discord: FakeDiscord, pg_store: PostgresStore, pg_schema_url: str
+) -> None:
+    """Each request is held up to 0.4 s at random before the fake counts it, so requests sent evenly
+    arrive bunched (as on a loaded machine or an uneven network): a budget that only spaced departures
+    would let more than 50 land in some second. A slot is held from before a request leaves until a
+    second after its answer, so none can."""
+    fake = fake_discord
+    global_429s = count_global_429s(fake)
+    guild = fake.add_guild("Newsroom")
+    channels = [fake.add_text_channel(guild, f"c{i}") for i in range(60)]
+    fake.slow_down("*", r".", 0.0, jitter=0.4, seed=13)
+    assert await digest_rows(pg_store, guild, channels, 3) == 180
+    settings = settings_for(pg_schema_url, fake)
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(open_deliverer(settings, owner="a"))
+        b = await stack.enter_async_context(open_deliverer(settings, owner="b"))
+        await drain_with([a, b], pg_store)
+    assert await pg_store.outbox.counts() == {"sent": 180}
+    assert global_429s == []
+
+
+async def test_a_global_429_pauses_every_deliverer(
+    fake_discord: FakeDiscord, pg_store: PostgresStore, pg_schema_url: str
+) -> None:
+    """A global 429 (someone else spent the bot's budget, e.g. a gateway process) tells one deliverer
+    to wait; its retry_after goes into the shared slots, so the other waits too instead of carrying on."""
+    fake = fake_discord
+    guild = fake.add_guild("Newsroom")
+    channels = [fake.add_text_channel(guild, f"c{i}") for i in range(8)]
+    await digest_rows(pg_store, guild, channels, 3)
+    retry_after = 2.0
+    fake.fail_next("POST", r"^/channels/\d+/messages$", 429, retry_after=retry_after, is_global=True)
+    settings = settings_for(pg_schema_url, fake)
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(open_deliverer(settings, owner="a"))
+        b = await stack.enter_async_context(open_deliverer(settings, owner="b"))
+        await drain_with([a, b], pg_store)
+        assert a.shared_budget is not None and b.shared_budget is not None
+        told = a.shared_budget.global_429s + b.shared_budget.global_429s
+    assert told == 1
+    assert await pg_store.outbox.counts() == {"sent": 24}
+    for channel in channels:
+        assert [m.content for m in fake.messages(channel)] == [f"m{channel.id}:{n}" for n in range(3)]
+    [limited] = [r for r in fake.requests if r.status == 429]
+    # Requests that had their slot before the block was written may still land just after the 429;
+    # then nothing, from either deliverer, until retry_after has passed.
+    during = [r for r in fake.requests if limited.at + 0.5 <= r.at < limited.at + retry_after - 0.05]
+    assert during == [], [(r.method, r.path, round(r.at - limited.at, 3)) for r in during]
+    assert [r for r in fake.requests if r.at >= limited.at + retry_after - 0.05]  # and then it went on
 
 
 async def test_a_deliverer_that_died_after_posting_is_deduplicated_by_the_nonce(

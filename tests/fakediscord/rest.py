@@ -4,6 +4,7 @@ routes `/api/v10/...` like Discord does, then the per-route handlers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -224,7 +225,15 @@ class RestApi:
             return response
         record = RequestRecord(request.method, path, dict(request.query), body, files, uploads)
         fake.requests.append(record)
-        response = await self._respond(request, record)
+        key = f"{request.method} {path}"
+        fake.in_flight[key] += 1
+        fake.max_in_flight[key] = max(fake.max_in_flight[key], fake.in_flight[key])
+        try:
+            if delay := fake.latency_of(request.method, path):
+                await asyncio.sleep(delay)
+            response = await self._respond(request, record)
+        finally:
+            fake.in_flight[key] -= 1
         record.status = response.status
         fake.status_counts[response.status] += 1
         return response

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import random
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -168,6 +169,9 @@ class FakeDiscord:
         self.rate_limits = rate_limits or RateLimitConfig()
         self.limiter = RateLimiter(self.rate_limits)
         self.faults = FaultInjector()
+        self.latencies: list[tuple[str, re.Pattern[str], Callable[[], float]]] = []  # see `slow_down`
+        self.in_flight: Counter[str] = Counter()  # "METHOD /path" -> requests being handled now
+        self.max_in_flight: Counter[str] = Counter()  # ... and the most ever at once
         self.interaction_timeout = interaction_timeout
         self.followup_token_lifetime = followup_token_lifetime
         self.nonce_window = nonce_window
@@ -497,6 +501,17 @@ class FakeDiscord:
                 404: {"message": "Unknown Channel", "code": 10003},
             }.get(status, {"message": f"{status}: fault injected", "code": 0})
         self.faults.rules.append(Fault(method.upper(), re.compile(path_regex), status, body, extra, times))
+
+    def slow_down(self, method: str, path_regex: str, seconds: float, *, jitter: float = 0.0, seed: int = 0) -> None:
+        """Hold every matching request ``seconds`` (plus up to ``jitter`` more, at random from ``seed``)
+        before it counts against the rate limits and is answered: a slow or uneven network, so requests
+        that overlap in time overlap here too (``max_in_flight`` tells), and requests sent evenly can
+        arrive bunched."""
+        rng = random.Random(seed)
+        self.latencies.append((method.upper(), re.compile(path_regex), lambda: seconds + rng.uniform(0.0, jitter)))
+
+    def latency_of(self, method: str, path: str) -> float:
+        return sum(delay() for m, rx, delay in self.latencies if m in (method, "*") and rx.search(path))
 
     # --- message state -----------------------------------------------------------------------
     def nonce_lookup(self, channel_id: int, nonce: Any) -> FakeMessage | None:

@@ -145,16 +145,6 @@ async def test_host_slots_cap_a_host_across_claimers(pg_store: PostgresStore, pg
         assert await b.claim_host_slot("news.example.org", 2, "z", 60) == 1  # an expired slot is free
 
 
-async def test_shared_token_bucket_spaces_reservations(pg_store: PostgresStore) -> None:
-    leases = Leases(pg_store.db)
-    waits = [await leases.reserve_tokens("discord", 1, rate=10.0, burst=3) for _ in range(6)]
-    assert waits[:3] == [0.0, 0.0, 0.0]
-    # then each reservation waits one more 1/rate than the last (minus the little time that passed)
-    later = waits[3:]
-    assert all(0.0 < w <= 0.1 * (i + 1) for i, w in enumerate(later)), waits
-    assert later == sorted(later) and later[2] - later[0] > 0.15, waits
-
-
 async def test_run_once_per_period(pg_store: PostgresStore) -> None:
     leases = Leases(pg_store.db)
     assert await leases.run_once("digests", "2026-12-02T12:05", "a") is True
