@@ -25,6 +25,7 @@ from bot.feeds.parser import FeedParseError
 from bot.models import Article, ArticleText, Detection, Entry, Feed, FeedPollResult, GuildSettings, ParsedFeed
 from bot.polling import PollPolicy, after_failure, after_success
 from bot.ports import FeedParser, Store
+from storage.errors import WriteConflict
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,9 @@ class Pipeline:
             )
         except asyncio.CancelledError:
             raise
+        except WriteConflict as exc:  # nothing of this poll was written; the next one tries again
+            log.warning("ingest of feed %s (%s) rolled back: %s", feed.id, feed.url, exc)
+            return await self.fail(feed, f"not stored, will retry: {exc}")
         except Exception as exc:
             log.exception("ingest of feed %s (%s) failed unexpectedly", feed.id, feed.url)
             return await self.fail(feed, f"internal error: {type(exc).__name__}: {exc}")

@@ -15,3 +15,8 @@ class NotFound(StorageError):
 
 class DatabaseUnusable(StorageError):
     """The database cannot be opened, created, read or written; the message says why in one line."""
+
+
+class WriteConflict(StorageError):
+    """Two writers waited for each other and the database gave up this one: the transaction was rolled
+    back whole, so running it again later is safe (a poll is simply retried at its next turn)."""

@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from storage.errors import DatabaseUnusable, SchemaTooNew, StorageError
+from storage.errors import DatabaseUnusable, SchemaTooNew, StorageError, WriteConflict
 from storage.migrations import Migration, load_schema_files
 
 if TYPE_CHECKING:
@@ -246,6 +246,11 @@ class Conn:
             await self.raw.executemany(sql, rows)
 
 
+def _is_lock_cycle(exc: BaseException) -> bool:
+    """A deadlock PostgreSQL broke by failing this transaction (SQLSTATE 40P01)."""
+    return getattr(exc, "sqlstate", None) == "40P01"
+
+
 def rowcount(status: str) -> int:
     """The row count of a command tag ("UPDATE 3", "INSERT 0 1", "DELETE 0")."""
     try:
@@ -349,9 +354,13 @@ class PgDatabase:
                 if exclusive and not self.read_only:
                     await self._lock_writers(conn)
                 yield conn
-            except BaseException:
+            except BaseException as exc:
                 self._current.reset(token)
                 await tx.rollback()
+                if _is_lock_cycle(exc):
+                    raise WriteConflict(
+                        "the database broke a lock cycle with another writer and rolled this transaction back"
+                    ) from exc
                 raise
             else:
                 self._current.reset(token)
