@@ -124,7 +124,6 @@ def fit_logistic(
     dim = len(names) + 1
     sparse = [[(0, 1.0)] + [(index[f], float(v)) for f, v in r.items() if v] for r in rows]
     sw = list(sample_weights) if sample_weights is not None else [1.0] * len(rows)
-    ridge = [0.0] + [l2] * len(names)
     prior = [0.0] + [prior_of(f) if prior_of else 0.0 for f in names]
     w = [0.0] * dim
     for _ in range(iterations):
@@ -141,8 +140,8 @@ def fit_logistic(
                 for j, vj in x:
                     hi[j] += hv * vj
         for i in range(1, dim):
-            grad[i] += ridge[i] * (w[i] - prior[i])
-            hess[i][i] += ridge[i]
+            grad[i] += l2 * (w[i] - prior[i])
+            hess[i][i] += l2
         hess[0][0] += 1e-6
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]

@@ -45,6 +45,16 @@ STAGE_L2 = 1.0
 MIN_STAGE_EXAMPLES = 3  # a stage seen fewer times has no model of its own (the rule covers it)
 
 
+def _grouped_folds(groups: Sequence[str], k: int) -> Iterator[tuple[list[int], list[int]]]:
+    """(training, held-out) row indices of k folds; every row of one group on the same side."""
+    fold_of = {g: i % k for i, g in enumerate(sorted(set(groups)))}
+    for f in range(k):
+        yield (
+            [i for i, g in enumerate(groups) if fold_of[g] != f],
+            [i for i, g in enumerate(groups) if fold_of[g] == f],
+        )
+
+
 def _prior_for(against: float) -> Callable[[str], float]:
     return lambda feature: against if feature.startswith("against:") else 0.0
 
@@ -60,14 +70,10 @@ def _choose_prior(
 ) -> tuple[float, dict[str, float]]:
     """The counter-evidence prior whose models, fitted on k-1 groups of disputes, score best on the
     held-out one (``TP - FP_COST * FP - FN``, summed over the folds); ties go to the weaker prior."""
-    keys = sorted(set(groups))
-    fold_of = {g: i % INNER_FOLDS for i, g in enumerate(keys)}
     gains: dict[str, float] = {}
     for against in AGAINST_PRIORS:
         gain = 0.0
-        for f in range(INNER_FOLDS):
-            train_idx = [i for i, g in enumerate(groups) if fold_of[g] != f]
-            test_idx = [i for i, g in enumerate(groups) if fold_of[g] == f]
+        for train_idx, test_idx in _grouped_folds(groups, INNER_FOLDS):
             if not test_idx or len({labels[i] for i in train_idx}) < 2:
                 continue
             m = _fit_relevance([rows[i] for i in train_idx], [labels[i] for i in train_idx], against)
@@ -142,12 +148,8 @@ def _stage_inner_cv(
     """Item stage accuracy of the fitted stage models and of the priority rule, by grouped k-fold CV."""
     if len(rows) < 2 * k:
         return 0.0, 1.0
-    keys = sorted(set(groups))
-    fold_of = {g: i % k for i, g in enumerate(keys)}
     fitted = rule = 0
-    for f in range(k):
-        train_idx = [i for i, g in enumerate(groups) if fold_of[g] != f]
-        test_idx = [i for i, g in enumerate(groups) if fold_of[g] == f]
+    for train_idx, test_idx in _grouped_folds(groups, k):
         models = OneVsRest(_fit_stages([rows[i] for i in train_idx], [labels[i] for i in train_idx]))
         for i in test_idx:
             fitted += (models.predict(rows[i]) or "other") == labels[i]
