@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from bot.cases.clustering import platform_keys
 from bot.cases.tracker import track
 from bot.detect.detector import detect
 from bot.models import Action, Article, ArticleText, Case, CaseEvent, Entry, Stage
-from storage.pipeline import Read, pipeline
+from storage.pipeline import Read, Written, pipeline
 from storage.store import SqliteStore
 from tests.storage_backends import (
     execute,
@@ -497,3 +498,37 @@ async def test_upgrading_a_0006_database_keeps_the_shortlist(tmp_path: Path) -> 
         assert all(r[0] == r[1] for r in orders)
         assert [c.id for c in await store.cases.candidates(["reddit"])] == old_walk
         assert [c.id for c in await store.cases.candidates(["reddit"], limit=5)] == old_walk[:5]
+
+
+class _QueuedOnly:
+    """An aiosqlite connection seen without its private ``_execute``: the pipeline's fallback path."""
+
+    def __init__(self, conn: Any) -> None:
+        self._real = conn
+
+    async def execute(self, sql: str, params: Any = ()) -> Any:
+        return await self._real.execute(sql, params)
+
+    async def execute_fetchall(self, sql: str, params: Any = ()) -> Any:
+        return await self._real.execute_fetchall(sql, params)
+
+
+async def test_the_queued_fallback_gives_the_same_results(store: SqliteStore) -> None:
+    conn = store.db.conn
+    await conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+    statements = [
+        Read("SELECT count(*) FROM t"),
+        ("INSERT INTO t (k, v) VALUES (1, 'a')", ()),
+        ("UPDATE t SET v = 'b' WHERE k >= ?", (0,)),
+        Read("SELECT k, v FROM t"),
+    ]
+    async with store.transaction():
+        fast = await pipeline(conn, statements)
+        await conn.execute("DELETE FROM t")
+        queued = await pipeline(_QueuedOnly(conn), statements)  # type: ignore[arg-type]
+    for a, b in zip(fast, queued, strict=True):
+        if isinstance(a, Written):
+            assert (a.lastrowid, a.rowcount) == (b.lastrowid, b.rowcount)
+        else:
+            assert [tuple(r) for r in a] == [tuple(r) for r in b]
+    assert [tuple(r) for r in fast[3]] == [(1, "b")] and fast[2].rowcount == 1
