@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -129,6 +130,7 @@ def score(run: EvalRun, out_dir: Path, gold: tuple[str, ...] = ("dev.jsonl",)) -
     proc = subprocess.run(
         [sys.executable, str(CORPUS / "score.py"), ",".join(str(CORPUS / g) for g in gold), str(arts), str(cases)],
         capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # the scorer breaks same-day ties in set order
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

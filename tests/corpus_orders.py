@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import random
 import shutil
 import statistics
@@ -51,6 +52,7 @@ def run_once(feeds: list[Path], seed: int, work: Path) -> tuple[dict, list[dict]
         [sys.executable, str(CORPUS / "score.py"), str(CORPUS / "dev.jsonl"),
          str(work / "articles.json"), str(work / "cases.json")],
         capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # the scorer breaks same-day ties in set order
     )
     return json.loads(scored.stdout.strip().splitlines()[-1]), json.loads((work / "articles.json").read_text())
 
