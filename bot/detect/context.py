@@ -145,6 +145,8 @@ def gate(title: str, summary: str) -> bool:
         return False
     if GATE.search(low) is not None:
         return True
+    if _may_name_ambiguous(title) or _may_name_ambiguous(summary):
+        return True  # a name that counts in a party position (``_party_positions``)
     return (SUFFIX_GATE.search(title) is not None or SUFFIX_GATE.search(summary) is not None) and (
         ONLINE_CUE.search(low) is not None
     )
@@ -225,11 +227,126 @@ def _matches(
     return list(rx.finditer(text))
 
 
+# Directory names that are also ordinary words ("Signal", "Kick", "Zoom", "Snap", "Proton") need a context
+# word beside them; a report often gives none ("Court orders Proton to log ...", "Zoom to pay $85 million
+# to settle ..."). Such a name also counts when the text puts it on a side of the legal action: one of the
+# detector's own party templates ("orders N to", "N to pay", "summons N", "N's fight") matches it, and the
+# name is not the start of a longer proper name or a number ("Signal Hill", "Line 5"). X has rules of its own.
+_FUNCTION_WORDS = frozenset(
+    ["To", "In", "On", "Over", "For", "Of", "After", "And", "Or", "With", "From", "By", "At", "As", "Into", "Amid", "Against", "Is", "Was", "Has", "Must", "Will", "Can"]
+)
+
+
+def _ambiguous_aliases() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for svc in directory.load().services:
+        if svc.is_platform and svc.needs_context and svc.name != "X":
+            for form in svc.aliases:
+                out.setdefault(form, svc.name)
+    return out
+
+
+_AMBIGUOUS = _ambiguous_aliases()
+_AMBIGUOUS_RX = (
+    re.compile(
+        r"(?<![\w@#/.&+-])(?:"
+        + "|".join(re.escape(a) for a in sorted(_AMBIGUOUS, key=lambda a: (-len(a), a)))
+        + r")(?![\w+&]|[-–]\w)"
+    )
+    if _AMBIGUOUS
+    else None
+)
+# The leading word of every such alias: each match starts with one of these as a whole word, so a text
+# without any of them (most texts) skips the alternation, which the regex engine cannot skip through.
+_AMBIGUOUS_HEADS = frozenset(m.group(0) for a in _AMBIGUOUS if (m := re.match(r"\w+", a)))
+_WORD = re.compile(r"\w+")
+_NEXT_WORD = re.compile(r"[ ,]*(\S+)")
+# Where a party template can lie around the name: the verb and up to four words before it, or a few
+# words and the verb after it.
+_PARTY_WINDOW = (110, 90)
+
+
+def _may_name_ambiguous(text: str) -> bool:
+    return not _AMBIGUOUS_HEADS.isdisjoint(_WORD.findall(text))
+
+
+def _by_head() -> dict[str, re.Pattern[str]]:
+    groups: dict[str, list[str]] = {}
+    for alias in _AMBIGUOUS:
+        head = re.match(r"\w+", alias)
+        if head is not None:
+            groups.setdefault(head.group(0), []).append(alias)
+    return {
+        head: re.compile(
+            r"(?<![\w@#/.&+-])(?:"
+            + "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
+            + r")(?![\w+&]|[-–]\w)"
+        )
+        for head, aliases in groups.items()
+    }
+
+
+_ALIASES_BY_HEAD = _by_head()
+
+
+def _ambiguous_matches(text: str) -> list[re.Match[str]]:
+    """Exactly the matches of ``_AMBIGUOUS_RX.finditer(text)``: only the aliases whose leading word the
+    text has are tried, and a match inside an earlier, longer one ("Alexa" in "Amazon Alexa") is dropped,
+    as the one scan would never start there."""
+    heads = _AMBIGUOUS_HEADS.intersection(_WORD.findall(text))
+    found = sorted(
+        (m for head in heads for m in _ALIASES_BY_HEAD[head].finditer(text)), key=lambda m: (m.start(), -m.end())
+    )
+    out: list[re.Match[str]] = []
+    for m in found:
+        if not out or m.start() >= out[-1].end():
+            out.append(m)
+    return out
+
+
+def _stands_alone(text: str, end: int) -> bool:
+    """Whether the name ends where the proper name does: the next word is not capitalised (except a
+    function word of a Title Case headline) and not a number."""
+    m = _NEXT_WORD.match(text, end)
+    if m is None or text[end : end + 1] == ",":
+        return True
+    word = m.group(1).strip("\"'()[]:;")
+    if not word:
+        return True
+    if word[0].isdigit():
+        return False
+    return not word[0].isupper() or word in _FUNCTION_WORDS
+
+
+def _party_positions(text: str) -> list[ContextMention]:
+    """The ambiguous directory names that one of the party templates puts on a side of the action."""
+    if not _AMBIGUOUS:
+        return []
+    out: list[ContextMention] = []
+    before, after = _PARTY_WINDOW
+    for m in _ambiguous_matches(text):
+        surface = m.group(0)
+        if not _stands_alone(text, m.end()):
+            continue
+        name = _AMBIGUOUS[surface]
+        lo, hi = max(0, m.start() - before), min(len(text), m.end() + after)
+        for rx in pt.surface_templates(name, surface).party:
+            if any(t.start() <= m.start() < t.end() for t in rx.finditer(text, lo, hi)):
+                out.append(ContextMention(name, m.start(), m.end(), surface, "party position"))
+                break
+    return out
+
+
 def find(text: str) -> list[ContextMention]:
     """Every platform the text describes as one, in text order (one mention per name and position)."""
-    if not may_match(text):
+    low = text.lower()
+    if LEGAL_GATE.search(low) is None:
         return []
     found: dict[tuple[str, int], ContextMention] = {}
+    for c in _party_positions(text):
+        found.setdefault((c.platform, c.start), c)
+    if not may_match(text):
+        return sorted(found.values(), key=lambda c: c.start)
     online: bool | None = None
     anchors = _anchors(text)
     for label, rx in COMPILED:

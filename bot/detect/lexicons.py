@@ -127,6 +127,7 @@ X_PLATFORM_CONTEXT: tuple[str, ...] = (
     r"\b(?:on|against|sued|sue|sues|suing|fined|fines|ordered|orders|blocked|blocks|suspended|suspends|"
     r"ban|banned|bans|unblocking|compel|v\.|vs\.?)\s+X\b(?![-–])",
     r"\b(?:of|to)\s+X\b(?=\s+(?:in|from|over|after|for|and)\b)",
+    r"\b(?:take|takes|taking|took|taken|haul\w*|drag\w*)\s+X\s+(?:back\s+)?(?:to|into|before)\s+court\b",
     r"(?:^|[.!?]\s+|\n)X\s+(?:can|will|has|had|is|was|must|sued|sues|says|said|filed|files|pays|paid|"
     r"returns|returned|refused|refuses|won|wins|lost|loses|agreed|agrees|appealed|appeals|"
     r"challenges|challenged|only|ban|suspended|blocked)\b",
@@ -345,10 +346,16 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
     (r"\blawsuits?\b|\bsu(?:es|ed|ing)\b|\bsue\b|\bclass[- ]action\b|\b(?:libel|defamation) (?:suit|case)\b|"
      r"\bfiled (?:a |an )?(?:\w+ )?(?:complaint|suit|petition|motion)\b|\blegal (?:action|challenge|fight|battle)\b|"
      r"\bcourt (?:case|battle|fight|challenge)\b|\blegal (?:war|dispute|wrangle|showdown|tussle|saga)\b|\b(?:federal|civil|legal) (?:case|suit)\b|"
-     r"\bcountersue[ds]?\b", "lawsuit", 3),
+     r"\bcountersue[ds]?\b|\b(?:shareholder|derivative|antitrust|privacy|copyright|patent|defamation|libel|"
+     r"wrongful[- ]death|negligence|discrimination|consumer|civil|federal) suits?\b|"
+     r"\bsuits? (?:against|accusing|alleging|claiming|seeking|filed by)\b|"
+     r"\bsettl(?:e|es|ed|ing) (?:a |the |its |their )?(?:\w+ ){0,3}?(?:suit|suits|claims?|lawsuits?|allegations|charges)\b|"
+     r"\b(?:take|takes|taking|took|taken|haul(?:s|ed)?|drag(?:s|ged)?) (?:\w+ ){1,3}(?:to|into|before) court\b",
+     "lawsuit", 3),
     (r"\bindict(?:ed|ment|s)?\b|\bcriminal charges?\b|\bcharged (?:with|over|for|in)\b|\bcharged\b|"
      r"\barrest(?:ed|s)?\b|\bprosecut(?:e|ed|ion|ors?)\b|\bplaced under (?:formal )?investigation\b|"
-     r"\bjudicial supervision\b|\bon bail\b|\bbail\b|\bin custody\b|\bcustody\b", "criminal_charge", 2),
+     r"\bjudicial supervision\b|\bon bail\b|\bbail\b|\bin custody\b|\bcustody\b|\bplead(?:s|ed)? guilty\b|"
+     r"\bguilty pleas?\b", "criminal_charge", 2),
     (r"\bfined\b|\b(?:a|the|its|record|hefty|\$[\d.,]+ ?(?:million|billion|bn|m)?) fines?\b|\bfines? (?:of|worth|totall?ing)\b|"
      r"\bpay (?:a |the )?(?:\w+ )?fines?\b|\bpenalt(?:y|ies)\b|\bsettlement\b|\bconsent (?:decree|order)\b|"
      r"\b(?:probes?|investigations?|inquir(?:y|ies)) (?:into|of)\b|\binvestigations\b|\binvestigat(?:e|es|ing|ed)\b|\bprobes?\b|"
@@ -370,7 +377,8 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\b(?:fines?|penalt(?:y|ies)) (?:for|on|against)\b|\bsanction(?:s|ed|ing)?\b|\bpenali[sz](?:e|es|ed|ing)\b|"
      r"\b(?:slapped|hit) with\b|\b(?:Rs|KRW|INR|USD|EUR|GBP|million|billion|trillion|trln|bn|mn|crore|lakh)\b"
      r"[^.]{0,24}\b(?:fines?|penalt(?:y|ies))\b|"
-     r"\bwatchdogs?\b|\b(?:corrective|compliance|cease[- ]and[- ]desist) orders?\b|\bviolat(?:e|es|ed|ing|ions?)\b|"
+     r"\bwatchdogs?\b|\b(?:corrective|compliance|cease[- ]and[- ]desist) orders?\b|\bviolat(?:e|es|ed|ing|ions?)\b(?! (?:of )?(?:(?:its|their|our|the|the site's|the platform's|the app's|"
+     r"community|content|platform|site|app) ){1,2}(?:policies|policy|guidelines|terms|community standards|standards)\b)|"
      r"\bbreach(?:es|ed)? (?:of )?(?:\w+ ){0,3}(?:law|rules?|act|regulations?)\b", "regulatory", 2),
     (r"\bshut(?:s|ting)? down\b|\bshutdown\b|\b(?:is|was|were|are|remains?|still|been) (?:\w+ )?(?:blocked|banned|"
      r"restricted|inaccessible|suspended)\b|\brestor(?:e|es|ed|ing) (?:access|services?|\w+ (?:access|services?))\b|"
@@ -404,6 +412,11 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\bcourt (?:hearings?|filings?|documents?|papers|records)\b|"
      r"\b(?:legal|court) proceedings\b|\border (?:(?:that|which) would )?(?:requir|compel|forc|direct)\w*\b|"
      r"\bcase against\b|\bcounsel for\b", "other", 2),
+    (r"\b(?:government|govt|authorities|ministry|minister|regulators?|police|prosecutors?|agency|officials) "
+     r"(?:\w+ ){0,2}?demand(?:s|ed|ing)?\b|\bgovernment (?:orders?|demands?)\b", "other", 2),
+    (r"\b(?:hand(?:s|ed|ing)?|turn(?:s|ed|ing)?) over (?:\w+ ){0,5}?to (?:the )?(?:\w+ )?(?:authorities|police|"
+     r"prosecutors|investigators|government|FBI|officials)\b|\blegally binding (?:order|request|demand)s?\b",
+     "other", 2),
     (r"\balleg(?:e|es|ed|ing|ations?)\b", "other", 1),
     (r"\b(?:on|to|at|for|stand|stands|standing|face|faces) trial\b|\b(?:jury|antitrust|criminal|civil|bench|"
      r"remedies|landmark) trials?\b|\btrial (?:court|judge|date|begins|starts|opens|ended|verdict)\b", "other", 2),
@@ -485,12 +498,13 @@ EXECUTIVE_TEMPLATES: tuple[str, ...] = (
 PARTY_TEMPLATES: tuple[str, ...] = (
     r"\b(?:{p})(?:,? Inc\.?|['’]s?| Corp\.?| Inc\.?['’]s)? (?:\w+ ){0,2}?(?:sues?|sued|suing|files?|filed|"
     r"challeng\w+|appeal\w*|fights?|fought|contests?|contested|rejects?|rejected|refus\w+|opposes|"
-    r"wins?|won|loses?|lost|settles?|settled|pays?|paid|agreed|drops?|dropped|pulls?|pulled|withdr\w+|"
+    r"wins?|won|loses?|lost|settles?|settled|pays?|paid|agreed|agrees|drops?|dropped|pulls?|pulled|withdr\w+|"
     r"must|can['’]?t|cannot|is suing|was ordered|was fined|is fined|was sued|is being sued|faces?|"
     r"moved?|asks?|asked|argues|argued|complied|comply|bows|returns|violat\w+|held in contempt|"
-    r"(?:is |was |has been |had been )?(?:fined|sued|ordered|charged|banned|blocked|suspended|"
+    r"(?:is |was |has been |had been )?(?:fined|sued|ordered|charged|banned|blocked|suspended|accused|"
+    r"hit with|slapped with|"
     r"summoned|subpoenaed|unblocked|compelled|forced|held))\b",
-    r"\b(?:sue[sd]?|suing|against|fined?|fines|ordered|orders|order|compel\w*|force[sd]?|subpoena\w*|"
+    r"\b(?:sue[sd]?|suing|against|accus(?:e|es|ed|ing)|fined?|fines|ordered|orders|order|compel\w*|force[sd]?|subpoena\w*|"
     r"summon\w*|v\.|vs\.?|versus|ban(?:s|ned)?|ban on|suspend\w*|suspension of|block(?:s|ed|ing)?|"
     r"blocking of|unblocking of|probe into|investigation (?:into|of)|investigat\w+|"
     r"settlement with|lifted (?:its |the )?(?:ban|suspension) (?:on|of)|help|"
@@ -501,6 +515,7 @@ PARTY_TEMPLATES: tuple[str, ...] = (
     r"complaint|fight|battle|refusal|victory|loss|contempt|warrant case)\b",
     r"\b(?:counsel|lawyers?|attorneys?) (?:for|representing) (?:{p})\b|\b(?:{p})['’]s (?:lawyers|attorneys|counsel)\b",
     r"\b(?:{p})\s*[-–]\s*(?:FBI|DOJ|FTC|SEC|EU)\b|\b(?:FBI|DOJ|FTC|SEC|EU)\s*[-–]\s*(?:{p})\b",
+    r"\b(?:take|takes|taking|took|taken|haul\w*|drag\w*) (?:(?!on |via )\w+ ){0,2}?(?:{p}) (?:back )?(?:to|into|before) court\b",
 )
 
 # The stage cues (which development an article reports) are in stage_cues.py.

@@ -125,6 +125,12 @@ def _lazy_templates(name: str, alias: str) -> PlatformTemplates:
     return _templates(alias)
 
 
+def surface_templates(name: str, surface: str) -> PlatformTemplates:
+    """The templates of ``surface`` exactly as written (not the platform's listed alias, which may demand
+    a context word after it, like Discord's)."""
+    return _lazy_templates(name, re.escape(surface))
+
+
 def templates_for(name: str, surface: str) -> PlatformTemplates:
     """The party/venue/executive templates of a platform, by name (``surface``: how the text wrote a
     name that no alias lists, e.g. one recognised from context)."""

@@ -1,0 +1,487 @@
+"""A challenge set of report wordings written for casewatch (never copied from the corpus or a feed).
+
+Each sentence is a headline and lede as an outlet might write them, about a service or a legal step the
+development corpus does not cover: services named by a word that is also an ordinary word (Signal, Kick,
+Zoom, Snap, Proton), settlements and suits worded without "lawsuit", a government's demand, a court
+case "taken" to court, a guilty plea, data handed over to authorities. Set A drove this session's
+changes to detection; set B was written before them and first measured after (recall 0.567 -> 1.000 on
+it, false alerts 1 of 19 before and after). Both stay as regression tests; the corpus cross-validation
+in ``benchmarks.quality`` remains the out-of-sample measure.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.detect import context
+from bot.detect.detector import detect
+from bot.models import ArticleText
+
+RELEVANT_A = [
+    (
+        "Hosting provider Cloudtrail ordered to unmask customer behind piracy site",
+        "A federal judge granted the studios' motion, requiring the web host to identify the operator.",
+    ),
+    (
+        "Nintendo subpoenas Discord to identify Pokemon leaker",
+        "The game maker asked a California court to order the chat service to hand over the user's name and address.",
+    ),
+    (
+        "Coinbase fights IRS demand for records on 14,000 customers",
+        "The cryptocurrency exchange said the summons was overly broad.",
+    ),
+    (
+        "Swiss court orders Proton to log IP address of activist",
+        "The encrypted email provider said it was legally compelled to comply with the order.",
+    ),
+    (
+        "Rumble sues Google, alleging search rigging to favour YouTube",
+        "The video platform filed an antitrust complaint in federal court seeking $2 billion.",
+    ),
+    (
+        "OpenAI sued by newspaper publishers over ChatGPT training",
+        "Eight dailies filed the copyright lawsuit in New York on Tuesday.",
+    ),
+    (
+        "Italian privacy watchdog fines OpenAI 15 million euros",
+        "The Garante said the ChatGPT maker processed personal data without a legal basis.",
+    ),
+    (
+        "Turkey blocks access to Instagram",
+        "Authorities restricted the photo-sharing app after an official criticised its handling of posts.",
+    ),
+    (
+        "Russia throttles YouTube as pressure on Google grows",
+        "The communications regulator Roskomnadzor slowed the video service's traffic across the country.",
+    ),
+    (
+        "Vietnam orders telecom firms to block Telegram",
+        "The ministry said the messaging app had failed to cooperate with authorities investigating crimes.",
+    ),
+    (
+        "Judge tosses lawsuit against Reddit over moderators' bans",
+        "The court found Section 230 shielded the forum site from the claims.",
+    ),
+    (
+        "Appeals court revives suit accusing Snap of defective design",
+        "A three-judge panel reversed the dismissal and sent the case back.",
+    ),
+    (
+        "Amazon agrees to pay $2.5 billion to settle FTC Prime case",
+        "The settlement resolves claims the retailer tricked shoppers into subscriptions.",
+    ),
+    (
+        "EU hits Apple with 500 million euro fine over App Store rules",
+        "The European Commission said the company broke the Digital Markets Act.",
+    ),
+    (
+        "Brazil's Supreme Court lifts ban on X after company pays fines",
+        "Justice Alexandre de Moraes allowed the social network to resume operations.",
+    ),
+    (
+        "Kenyan court suspends government shutdown of Telegram",
+        "The High Court issued conservatory orders pending the hearing of the petition.",
+    ),
+    (
+        "Police raid offices of Telegram-like messenger Zvuk in Moscow",
+        "Investigators seized servers and questioned staff over alleged extremist content.",
+    ),
+    (
+        "Prosecutors open investigation into TikTok over child safety",
+        "The Paris prosecutor's office said it had opened a preliminary inquiry.",
+    ),
+    (
+        "Texas attorney general sues Roblox over child safety failures",
+        "The state alleges the gaming platform misled parents about its protections.",
+    ),
+    (
+        "Grindr hit with lawsuit over sharing users' HIV status",
+        "Hundreds of users in London brought the claim in the High Court.",
+    ),
+    (
+        "Judge sets trial date in government's ad tech case against Google",
+        "Jury selection will begin in September, the judge said on Friday.",
+    ),
+    (
+        "Supreme Court declines to hear Epic's appeal in Apple dispute",
+        "The justices left in place the lower court's ruling on App Store rules.",
+    ),
+    (
+        "Pinterest agrees to settle shareholder suit over workplace discrimination",
+        "The image-sharing site will pay to resolve the derivative action.",
+    ),
+    (
+        "FBI seizes domain of BreachForums hacking site",
+        "The Justice Department said it had taken control of the site's servers and its Telegram channel.",
+    ),
+    (
+        "Australia's eSafety commissioner takes X to court over stabbing video",
+        "The regulator sought an injunction requiring the platform to hide the footage worldwide.",
+    ),
+    (
+        "India orders X to withhold accounts of farmers' protest leaders",
+        "The company said it disagreed with the government's blocking orders but would comply.",
+    ),
+    (
+        "Spotify wins dismissal of lawsuit over podcast royalties",
+        "A judge in Manhattan ruled the songwriters' claims were barred.",
+    ),
+    (
+        "Uber loses appeal in UK Supreme Court over driver status",
+        "The ruling means drivers must be classed as workers.",
+    ),
+    (
+        "Korean regulator fines Kakao over data leak",
+        "The Personal Information Protection Commission imposed 15.1 billion won on the messenger operator.",
+    ),
+    (
+        "Dutch data authority fines Clearview AI 30.5 million euros",
+        "The facial recognition company built an illegal database, the regulator said.",
+    ),
+    (
+        "Zoom to pay $85 million to settle privacy lawsuit",
+        "The video-conferencing company was accused of sharing user data and allowing zoombombing.",
+    ),
+    (
+        "Twitch streamer's lawsuit against Amazon-owned platform dismissed",
+        "The court said the service's terms allowed it to suspend accounts.",
+    ),
+    (
+        "Judge blocks Montana's TikTok ban before it takes effect",
+        "The preliminary injunction stops the state from enforcing the law.",
+    ),
+    (
+        "Meta must face FTC antitrust trial, judge rules",
+        "The judge denied Meta's motion for summary judgment over Instagram and WhatsApp acquisitions.",
+    ),
+    (
+        "Nigeria suspends Twitter indefinitely after president's tweet deleted",
+        "The information ministry announced the suspension on Friday.",
+    ),
+    (
+        "Pakistan restores access to X after months-long shutdown",
+        "The interior ministry lifted the block following a court hearing.",
+    ),
+    (
+        "Ripple's fight with SEC ends as both sides drop appeals",
+        "The crypto company and the regulator agreed to dismiss their appeals.",
+    ),
+    (
+        "Binance founder pleads guilty, exchange to pay $4.3 billion",
+        "The world's largest crypto exchange admitted to anti-money laundering violations.",
+    ),
+    (
+        "Etsy sued by sellers over payment reserve policy",
+        "The class action says the marketplace withheld funds without explanation.",
+    ),
+    (
+        "Substack receives subpoena from Justice Department over newsletter author",
+        "The newsletter platform said it would challenge the demand in court.",
+    ),
+    (
+        "Prosecutor summons Kick executives after death on livestream",
+        "The streaming site's managers were ordered to appear for questioning.",
+    ),
+    (
+        "Court orders Cloudflare to stop serving pirate sites",
+        "The ruling in Italy requires the network provider to block DNS resolution.",
+    ),
+    (
+        "Government demands Apple build backdoor into iCloud, report says",
+        "The Home Office served a technical capability notice under the Investigatory Powers Act.",
+    ),
+    (
+        "Apple withdraws encrypted iCloud feature in UK after government order",
+        "The company removed Advanced Data Protection rather than comply with the demand.",
+    ),
+    (
+        "Yandex fined for refusing to share user data with security service",
+        "A Moscow court imposed the penalty on the search company.",
+    ),
+    (
+        "Federal judge rules Google search is an illegal monopoly",
+        "The decision in the Justice Department's case is the biggest antitrust ruling in decades.",
+    ),
+    (
+        "Tinder owner Match Group sues Google over Play Store billing",
+        "The dating app maker filed the complaint in federal court in California.",
+    ),
+    (
+        "Court rejects Tumblr's bid to stay copyright ruling",
+        "The appeals panel denied the blogging platform's emergency motion.",
+    ),
+    (
+        "Wikipedia loses challenge to UK online safety rules",
+        "The High Court dismissed the Wikimedia Foundation's judicial review.",
+    ),
+    (
+        "Truth Social parent sues Washington Post for defamation",
+        "Trump Media & Technology Group sought $3.78 billion in damages.",
+    ),
+]
+NOT_RELEVANT_A = [
+    ("Meta unveils new smart glasses at Connect conference", "The company showed off a display in the lens."),
+    (
+        "Judge sentences man for threatening posts on Facebook",
+        "The 34-year-old was jailed for 18 months after posting threats.",
+    ),
+    (
+        "Senators introduce bill to require age verification on social media",
+        "The proposal would force platforms to verify users' ages.",
+    ),
+    ("Google announces Gemini update with longer context", "The model can now read entire books."),
+    ("Apple reports record quarterly revenue on iPhone sales", "Services also hit a high."),
+    ("Court convicts hacker who stole data from telecom", "The man was sentenced to five years in prison."),
+    (
+        "Microsoft's transparency report shows rise in law enforcement requests",
+        "The company received 25,000 requests in the first half of the year.",
+    ),
+    ("Telegram adds stories feature for all users", "The messaging app said the update is rolling out now."),
+    (
+        "Police arrest teenager over swatting calls organised on Discord",
+        "Investigators said the suspect coordinated with others.",
+    ),
+    ("EU lawmakers approve AI Act in final vote", "The rules will apply to general-purpose AI models."),
+    ("Amazon workers strike at warehouse in Germany", "The union called for higher pay."),
+    ("Coinbase stock jumps as bitcoin rallies", "Shares of the exchange rose 12 percent."),
+    ("X rolls out new payments feature in the US", "The company partnered with Visa."),
+    ("Parliament debates online safety bill amendments", "Ministers defended the proposals."),
+    ("Samsung sued over patent on memory chips", "Netlist filed the complaint in Texas."),
+    ("Tesla recalls 2 million cars over Autopilot", "The regulator said the controls were insufficient."),
+    (
+        "Study finds TikTok algorithm pushes harmful content to teens",
+        "Researchers created accounts posing as 13-year-olds.",
+    ),
+    ("Former Twitter executive joins startup as CEO", "She will lead the company's growth."),
+    (
+        "Judge dismisses lawsuit between two shipping companies over contract",
+        "The court ruled the arbitration clause applied.",
+    ),
+    (
+        "Instagram influencer charged with fraud over fake charity",
+        "Prosecutors said she used the app to solicit donations.",
+    ),
+    ("YouTube removes channel of conspiracy theorist", "The company said the channel violated its policies."),
+    ("Reddit IPO values company at $6.4 billion", "Shares opened above the offer price."),
+    (
+        "Government proposes law to ban phones in schools",
+        "The education minister said it would take effect next year.",
+    ),
+    ("Discord outage hits millions of users", "The chat app said it was investigating."),
+    ("Ubisoft faces lawsuit from former employees over harassment", "The suit was filed in a Paris court."),
+]
+RELEVANT_B = [
+    (
+        "Judge orders Signal to preserve messages in fraud case",
+        "The encrypted messaging app must keep the records while the lawsuit proceeds.",
+    ),
+    (
+        "Kraken settles SEC charges over staking program for $30 million",
+        "The crypto exchange agreed to end the service for US customers.",
+    ),
+    (
+        "Slack faces lawsuit over data retention",
+        "Employees allege the workplace chat service kept deleted messages.",
+    ),
+    (
+        "Bumble sued by users over facial data",
+        "The dating app is accused of violating Illinois' biometric privacy law.",
+    ),
+    (
+        "Spain's competition watchdog fines Booking.com 413 million euros",
+        "The CNMC said the travel site abused its dominant position over hotels.",
+    ),
+    (
+        "Mastodon instance taken offline after police seize server",
+        "The administrators said they were not told about the warrant.",
+    ),
+    (
+        "Rumble wins dismissal of Brazilian court order",
+        "The video site had refused to remove accounts of a commentator.",
+    ),
+    (
+        "Court rules Uber must pay drivers minimum wage in Switzerland",
+        "The Federal Supreme Court upheld the cantonal ruling.",
+    ),
+    (
+        "Attorney general subpoenas Snapchat over drug sales to teens",
+        "The state wants records on how the app handles dealers.",
+    ),
+    (
+        "DoorDash to pay $17 million to settle tip theft claims",
+        "The New York attorney general said the delivery app misled customers.",
+    ),
+    (
+        "Ireland's data regulator fines LinkedIn 310 million euros",
+        "The Data Protection Commission found the networking site processed data unlawfully.",
+    ),
+    (
+        "Supreme Court hears arguments in TikTok divestment case",
+        "The justices weighed whether the law violates the First Amendment.",
+    ),
+    (
+        "Court upholds Turkey's fine against Google over shopping",
+        "The administrative court rejected the search giant's appeal.",
+    ),
+    (
+        "Russia fines Telegram for failing to delete banned content",
+        "A Moscow court imposed the penalty on the messenger.",
+    ),
+    (
+        "Epic Games wins jury verdict against Google",
+        "The jury found Google's Play Store was an illegal monopoly.",
+    ),
+    (
+        "Zoom accused in lawsuit of misleading users about encryption",
+        "The class action was filed in federal court in California.",
+    ),
+    (
+        "French prosecutors place Telegram's founder under formal investigation",
+        "Pavel Durov was barred from leaving France.",
+    ),
+    (
+        "FTC sues Amazon alleging illegal monopoly",
+        "The agency and 17 states filed the long-awaited antitrust complaint.",
+    ),
+    (
+        "Brazilian judge orders suspension of Rumble",
+        "The video platform failed to appoint a legal representative in the country.",
+    ),
+    (
+        "Ola hit with penalty by Indian consumer authority",
+        "The ride-hailing company was ordered to refund customers.",
+    ),
+    (
+        "Canada's privacy commissioner takes Facebook to Federal Court",
+        "The watchdog wants the court to order changes to the company's practices.",
+    ),
+    (
+        "Proton Mail handed over user's recovery email to Swiss authorities",
+        "The encrypted email service complied with a legally binding order.",
+    ),
+    (
+        "Tinder parent Match Group settles FTC case for $14 million",
+        "The regulator alleged deceptive advertising and unfair billing.",
+    ),
+    (
+        "Google must face privacy class action over Incognito tracking, judge rules",
+        "The judge denied the company's request to dismiss.",
+    ),
+    (
+        "Steam owner Valve sued for $900 million in UK over game prices",
+        "The collective action was filed at the Competition Appeal Tribunal.",
+    ),
+    (
+        "Gab ordered to hand over data on Pittsburgh shooter",
+        "Federal prosecutors obtained a warrant for the social network's records.",
+    ),
+    (
+        "Police raid offices of crypto exchange Upbit",
+        "Prosecutors are investigating alleged market manipulation.",
+    ),
+    (
+        "Perplexity sued by Dow Jones over copying news articles",
+        "The AI search startup is accused of massive copyright infringement.",
+    ),
+    (
+        "Indonesia blocks Steam, PayPal and Epic Games over licensing rules",
+        "The communications ministry said the companies had not registered.",
+    ),
+    (
+        "Appeals court pauses order forcing Apple to allow app payment links",
+        "The Ninth Circuit granted a stay pending appeal.",
+    ),
+]
+NOT_RELEVANT_B = [
+    (
+        "Signal president warns against EU chat control proposal",
+        "Meredith Whittaker said the app would leave rather than comply.",
+    ),
+    ("Kraken launches new trading app", "The exchange said it would expand to Europe."),
+    ("Zoom earnings beat expectations", "The video company raised its annual forecast."),
+    ("Court jails man who used Telegram to sell drugs", "The 28-year-old was sentenced to six years."),
+    ("Uber drivers protest outside parliament", "They called for better pay and conditions."),
+    ("Snap shares fall after weak forecast", "The company blamed the advertising market."),
+    ("Bill would ban TikTok on state devices, sponsor says", "The measure heads to committee next week."),
+    (
+        "Judge rules in dispute between two landlords over parking",
+        "The court sided with the tenant association.",
+    ),
+    ("Google opens new data center in Finland", "The facility will run on renewable energy."),
+    ("Rumble signs deal with streaming partner", "The video site will host the shows exclusively."),
+    ("Lawmakers grill TikTok CEO at hearing", "Senators questioned him about ties to China."),
+    ("Regulators approve merger of two banks", "The deal creates the country's fourth-largest lender."),
+    ("Slack rolls out AI summaries for all plans", "The feature was previously for enterprise customers."),
+    ("Police warn of scam messages on WhatsApp", "Fraudsters impersonate relatives asking for money."),
+    ("Discord launches new voice features", "Users can now share their screens on mobile."),
+    ("Bumble CEO steps down", "Whitney Wolfe Herd will return as chief executive."),
+    (
+        "Government launches consultation on online safety codes",
+        "The regulator will publish guidance next year.",
+    ),
+    ("Booking.com reports record summer travel", "Room nights rose 8 percent."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary"), RELEVANT_A + RELEVANT_B)
+def test_a_report_of_a_platform_dispute_is_relevant(title: str, summary: str) -> None:
+    det = detect(ArticleText(title, summary))
+    assert det.relevant, det.reasons
+
+
+@pytest.mark.parametrize(("title", "summary"), NOT_RELEVANT_A + NOT_RELEVANT_B)
+def test_other_news_is_not(title: str, summary: str) -> None:
+    det = detect(ArticleText(title, summary))
+    assert not det.relevant, det.reasons
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a platform's own review board reads as a court")
+def test_a_platform_board_overturning_a_removal_is_not_a_legal_dispute() -> None:
+    det = detect(
+        ArticleText(
+            "Meta's Oversight Board overturns removal of post",
+            "The board said the content did not break the rules on hate speech.",
+        )
+    )
+    assert not det.relevant
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Court orders Signal to preserve messages.", "Signal"),
+        ("Prosecutor summons Kick executives after the stream.", "Kick"),
+        ("Zoom to pay $85 million to settle privacy claims.", "Zoom"),
+        ("Regulators said Proton must log the address, the court ruled.", "Proton"),
+        ("Nintendo Subpoenas Discord To Identify Leaker", "Discord"),
+    ],
+)
+def test_an_ordinary_word_name_counts_on_a_side_of_the_action(text: str, name: str) -> None:
+    assert name in [m.platform for m in context.find(text) if m.form == "party position"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Judge orders Line 5 pipeline shut down.",  # a number after it: another name
+        "Police block Signal Hill road after the court ruling.",  # a capitalised word after it
+        "The court heard that Zoom calls were recorded.",  # named, but on no side of the action
+        "Fans sued over the Kick Off event.",
+    ],
+)
+def test_an_ordinary_word_name_is_not_taken_without_a_party_position(text: str) -> None:
+    assert [m for m in context.find(text) if m.form == "party position"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Amazon Alexa recordings and Alexa logs were sought by the court.",
+        "Zoom, Zoom Video Communications and Kick.com were sued; Signal was not.",
+        "No ambiguous name here, only a lawsuit.",
+    ],
+)
+def test_the_head_indexed_scan_finds_what_the_single_regex_finds(text: str) -> None:
+    assert context._AMBIGUOUS_RX is not None
+    expected = [(m.span(), m.group(0)) for m in context._AMBIGUOUS_RX.finditer(text)]
+    assert [(m.span(), m.group(0)) for m in context._ambiguous_matches(text)] == expected
