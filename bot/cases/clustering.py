@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 MATCH_THRESHOLD = 0.7
 CONTENT_FLOOR = 0.6  # what the sides must share (words, names, parties) before dates and actions count
 STATE_CONFLICT = 1.5
+# A name counts as a plain word when at least this many, and this share, of the shortlist carry it.
+COMMON_MIN_CASES = 3
+COMMON_SHARE = 0.25
 MAX_SUBJECTS = 24
 
 # Identity keys: names of one company that storage must index under one key.
@@ -193,7 +196,22 @@ def years_apart(a: Profile, b: Profile) -> float:
     return delta.total_seconds() / (365.25 * 86400)
 
 
-def evidence_score(a: Profile, b: Profile) -> float:
+def common_names(side: Profile, others: Iterable[Profile]) -> frozenset[str]:
+    """The names of ``side`` that many of the other cases of its platforms carry too: an owner or an
+    executive ("Musk" in X's disputes), a politician who fights every platform. Against this shortlist
+    they say which platform, not which dispute, so :func:`evidence_score` counts them as plain words."""
+    if not side.names:
+        return frozenset()
+    pool = list(others)
+    bar = max(COMMON_MIN_CASES, COMMON_SHARE * len(pool))
+    counts = dict.fromkeys(side.names, 0)
+    for p in pool:
+        for n in side.names & p.keywords:
+            counts[n] += 1
+    return frozenset(n for n, c in counts.items() if c >= bar)
+
+
+def evidence_score(a: Profile, b: Profile, common: frozenset[str] = frozenset()) -> float:
     """How strongly two profiles describe one dispute (higher is surer); see the module docstring.
 
     Shared content (docket, subjects, opponents, names, words) is the evidence; same action and nearby
@@ -211,7 +229,7 @@ def evidence_score(a: Profile, b: Profile) -> float:
     shared_parties = len(a.specific & b.specific) if a.specific and b.specific else 0
     if not (hard or shared_parties) and len(shared) < 2:
         return 0.0  # one shared word is below CONTENT_FLOOR: the common case among 200 candidates
-    names = len(a.names & shared)
+    names = len(a.names & shared - common) if common else len(a.names & shared)
     # min() spelled out: this line runs for every candidate that shares content (hundreds per article)
     name_part, word_part, party_part = 0.5 * names, 0.2 * (len(shared) - names), 0.75 * shared_parties
     score = (
@@ -245,7 +263,7 @@ def evidence_score(a: Profile, b: Profile) -> float:
     # Dates alone cannot tell a long-running dispute from a new one (and feeds misdate re-surfaced pages),
     # so years apart only count against matches that lack named evidence: a subject or docket, two shared
     # names that are not countries, or the same specific opponent in the same kind of action.
-    if gap > 1.2 and not hard and not (shared_parties and same_action) and len(a.strong_names & shared) < 2:
+    if gap > 1.2 and not hard and not (shared_parties and same_action) and len(a.strong_names & shared - common) < 2:
         score -= 1.5 if gap > 2.5 else 0.5
     return score
 
@@ -278,9 +296,11 @@ def find_case(
     article = article_profile(text, det, keywords)
     best: Case | None = None
     best_score = MATCH_THRESHOLD
-    for case in candidates:
-        known = profiles.get(case.id) if profiles is not None else None
-        s = evidence_score(article, known or case_profile(case))
+    cached = profiles or {}
+    sides = [(case, cached.get(case.id) or case_profile(case)) for case in candidates]
+    common = common_names(article, (p for _, p in sides))
+    for case, profile in sides:
+        s = evidence_score(article, profile, common)
         if s > best_score + 1e-9:
             best, best_score = case, s
     if best is not None:

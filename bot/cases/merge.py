@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.cases.clustering import Profile, case_profile, evidence_score, fold
+from bot.cases.clustering import Profile, case_profile, common_names, evidence_score, fold
 from bot.models import Case
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,8 @@ def merge_plan(
     pool = {c.id: (c, known.get(c.id) or case_profile(c)) for c in candidates if c.id != case.id}
     while pool and len(absorbed) < MAX_MERGES_PER_ARTICLE:
         profile: Profile = case_profile(merged)
-        scored = {cid: evidence_score(profile, p) for cid, (_, p) in pool.items()}
+        common = common_names(profile, (p for _, p in pool.values()))
+        scored = {cid: evidence_score(profile, p, common) for cid, (_, p) in pool.items()}
         passing = [
             (s, cid)
             for cid, s in scored.items()
