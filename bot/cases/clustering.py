@@ -51,6 +51,11 @@ _GENERIC_PARTIES = frozenset({"US government", "EU", "US Supreme Court", "Congre
 # Distinct legal instruments: a subpoena fight and a warrant fight of one platform are two disputes.
 _INSTRUMENTS = frozenset({Action.SUMMONS, Action.SUBPOENA, Action.WARRANT, Action.NSL, Action.GAG_ORDER})
 _STATES = frozenset(COUNTRIES)
+# Subjects that are the platform's own products: every dispute over the iPhone or the App Store shares them
+# (the FBI's 2016 unlocking order and the 2024 antitrust suit against Apple), so they weigh as a name and
+# are not the hard evidence that joins reports years apart or across governments.
+_PRODUCT = re.compile(r"iphone(?: \w+)?|fortnite|app store|play store|chrome|encryption")
+PRODUCT_WEIGHT = 0.5
 def platform_key(name: str) -> str:
     low = name.strip().lower()
     return _PLATFORM_KEY_ALIASES.get(low, low)
@@ -83,6 +88,7 @@ class Profile:
     names: frozenset[str] = frozenset()  # ^name keywords
     strong_names: frozenset[str] = frozenset()  # ^name keywords that are not a country
     states: frozenset[str] = frozenset()  # countries among the counterparties (governments acting)
+    products: frozenset[str] = frozenset()  # subjects that are a product of the platform ("iphone", "app store")
 
     @property
     def dated(self) -> bool:
@@ -100,6 +106,7 @@ def _profile(
     last: datetime | None,
 ) -> Profile:
     parties = frozenset(counterparties)
+    subject_set = frozenset(subjects)
     specific = parties - _GENERIC_PARTIES
     kw = frozenset(keywords)
     names = frozenset(k for k in kw if k[:1] == PROPER_PREFIX)
@@ -107,7 +114,7 @@ def _profile(
     return Profile(
         platforms=frozenset(names_in_order),
         primary=names_in_order[0] if names_in_order else None,
-        subjects=frozenset(subjects),
+        subjects=frozenset(s for s in subject_set if not _PRODUCT.fullmatch(s)),
         counterparties=parties,
         docket=docket.lower() if docket else None,
         keywords=kw,
@@ -116,10 +123,11 @@ def _profile(
         last=last,
         specific=specific,
         opponents=frozenset(c for c in specific if not _VENUE.search(c)),
-        case_names=frozenset(s for s in subjects if " v. " in s),
+        case_names=frozenset(s for s in subject_set if " v. " in s),
         names=names,
         strong_names=frozenset(k for k in names if country_key(k[1:]) is None),
         states=(parties & _STATES) | {PARTY_STATES[p] for p in parties if p in PARTY_STATES},
+        products=frozenset(s for s in subject_set if _PRODUCT.fullmatch(s)),
     )
 
 
@@ -241,6 +249,8 @@ def evidence_score(a: Profile, b: Profile, common: frozenset[str] = frozenset())
         score += 3.0
     if shared_subjects:
         score += min(3.0, 1.5 * shared_subjects)
+    if a.products and b.products and not a.products.isdisjoint(b.products):
+        score += PRODUCT_WEIGHT
     if score < CONTENT_FLOOR:
         # Same action, same weeks: true of many unrelated disputes of a busy platform. Corroboration only.
         return 0.0

@@ -36,6 +36,8 @@ def _reference_score(a: Profile, b: Profile, common: frozenset[str] = frozenset(
         score += 3.0
     if shared_subjects:
         score += min(3.0, 1.5 * shared_subjects)
+    if a.products & b.products:
+        score += cl.PRODUCT_WEIGHT
     if score < cl.CONTENT_FLOOR:
         return 0.0
     if a.case_names and b.case_names and a.case_names.isdisjoint(b.case_names):
@@ -66,7 +68,7 @@ _WORDS = ["^oregon", "^ireland", "^durov", "^dublin", "^france", "^moraes", "^ho
           "account", "data", "users", "review", "anonymous", "ban", "privacy", "records", "identity",
           "summons", "customs"]  # fmt: skip
 _PLATFORMS = ["Twitter", "X", "Reddit", "Meta", "Google"]
-_SUBJECTS = ["@ALT_uscis", "Epic v. Apple", "FBI v. Apple", "24-cv-1"]
+_SUBJECTS = ["@ALT_uscis", "Epic v. Apple", "FBI v. Apple", "24-cv-1", "iphone", "app store"]
 _PARTIES = ["DHS", "Brazil", "Australia", "US government", "Ninth Circuit", "FTC", "Oregon Consumer Protection Board"]
 
 
