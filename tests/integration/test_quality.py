@@ -33,16 +33,16 @@ def test_out_of_sample_detection(result: dict) -> None:
 
 def test_out_of_sample_grouping_and_status(result: dict) -> None:
     cv = result["cv"]["summary"]
-    assert cv["bcubed_f1"]["mean"] >= 0.88
-    assert cv["status_exact"]["mean"] >= 0.84  # 0.893 when set; ingest order varies it by ~0.03
-    assert cv["status_open_closed"]["mean"] >= 0.90
+    assert cv["bcubed_f1"]["mean"] >= 0.91  # 0.930 when set
+    assert cv["status_exact"]["mean"] >= 0.87  # 0.918 when set (the scorer runs with a fixed hash seed)
+    assert cv["status_open_closed"]["mean"] >= 0.95  # 1.000 when set
 
 
 def test_in_sample_is_reported_beside_it(result: dict) -> None:
     ins = result["in_sample"]
     assert ins["missing"] == 0 and ins["items"] == 371
     # the whole corpus at once holds more disputes of one platform than a fold: grouping is harder here
-    assert ins["recall"] >= 0.94 and ins["precision"] >= 0.975 and ins["bcubed_f1"] >= 0.79
+    assert ins["recall"] >= 0.94 and ins["precision"] >= 0.975 and ins["bcubed_f1"] >= 0.83
 
 
 def test_real_streams(result: dict) -> None:
