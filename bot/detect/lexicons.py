@@ -417,6 +417,8 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
     (r"\b(?:hand(?:s|ed|ing)?|turn(?:s|ed|ing)?) over (?:\w+ ){0,5}?to (?:the )?(?:\w+ )?(?:authorities|police|"
      r"prosecutors|investigators|government|FBI|officials)\b|\blegally binding (?:order|request|demand)s?\b",
      "other", 2),
+    (r"\bordered to pay\b|\b(?:pay|paid|award(?:s|ed)?|award of|seeks?|seeking|claims?) (?:\$?[\d.,]+ ?(?:million|billion|bn|m)? )?"
+     r"(?:(?:in|of) )?(?:\w+ )?damages\b|\b(?:found|held|is|was|were) (?:\w+ )?liable\b", "lawsuit", 2),
     (r"\balleg(?:e|es|ed|ing|ations?)\b", "other", 1),
     (r"\b(?:on|to|at|for|stand|stands|standing|face|faces) trial\b|\b(?:jury|antitrust|criminal|civil|bench|"
      r"remedies|landmark) trials?\b|\btrial (?:court|judge|date|begins|starts|opens|ended|verdict)\b", "other", 2),

@@ -6,7 +6,8 @@ Zoom, Snap, Proton), settlements and suits worded without "lawsuit", a governmen
 case "taken" to court, a guilty plea, data handed over to authorities. Set A drove this session's
 changes to detection; set B was written before them: recall 0.567 before, 0.867 at its first (unseen)
 measurement after set A's changes, 1.000 once its misses' classes were added too (so now in-sample);
-false alerts 1 of 19 throughout. Both stay as regression tests; the corpus cross-validation in
+false alerts 1 of 19 throughout. Set C (see its comment) was written after B's changes. All stay as
+regression tests; the corpus cross-validation in
 ``benchmarks.quality`` remains the out-of-sample measure.
 """
 
@@ -393,6 +394,158 @@ RELEVANT_B = [
         "The Ninth Circuit granted a stay pending appeal.",
     ),
 ]
+# Set C: written after set B's changes and measured before its own: recall 0.733 at the start of the
+# session, 0.800 (24 of 30) with sets A and B's changes, 0.933 after adding its classes (missing services
+# to the directory; "ordered to pay", damages, "found liable"); false alerts 0 of 20 throughout.
+RELEVANT_C = [
+    (
+        "Pornhub owner Aylo agrees to pay $5 million in FTC and Utah settlement",
+        "The adult site operator was accused of hosting abuse material.",
+    ),
+    (
+        "Character.AI must face lawsuit over teen's death, judge rules",
+        "The chatbot maker had argued its output was protected speech.",
+    ),
+    (
+        "Anthropic agrees to $1.5 billion settlement with authors",
+        "The AI company was sued for using pirated books to train Claude.",
+    ),
+    (
+        "Midjourney sued by Disney and Universal over AI images",
+        "The studios say the image generator is a bottomless pit of plagiarism.",
+    ),
+    (
+        "NSO Group ordered to pay WhatsApp $167 million",
+        "A jury found the spyware maker liable for hacking 1,400 users.",
+    ),
+    (
+        "Judge rules Meta's use of books to train AI was fair use",
+        "Authors including Sarah Silverman had sued the company.",
+    ),
+    (
+        "Roblox sued by Louisiana attorney general",
+        "The state says the gaming site failed to protect children from predators.",
+    ),
+    (
+        "Valve faces class action over Steam game prices in UK tribunal",
+        "The claim on behalf of 14 million gamers seeks 656 million pounds.",
+    ),
+    ("Appeals court upholds $140 million verdict against Gawker", "The gossip site must pay Hulk Hogan."),
+    (
+        "Italy's antitrust authority opens probe into Meta over WhatsApp AI",
+        "The regulator said the company may have abused its dominant position.",
+    ),
+    (
+        "Temu fined by EU for breaching Digital Services Act",
+        "The Commission said the marketplace failed to assess risks of illegal products.",
+    ),
+    (
+        "Shein to pay 40 million euros over misleading discounts",
+        "France's consumer fraud agency imposed the penalty on the online retailer.",
+    ),
+    (
+        "Deliveroo riders lose Supreme Court case over union rights",
+        "The court ruled the couriers were not in an employment relationship.",
+    ),
+    (
+        "Airbnb wins appeal over Barcelona rental fines",
+        "The court annulled the penalties imposed by the city.",
+    ),
+    (
+        "Bluesky receives court order in Brazil to appoint legal representative",
+        "The social network was given five days to comply.",
+    ),
+    (
+        "Kenya suspends Worldcoin over data concerns",
+        "The interior ministry halted the crypto project's iris scanning.",
+    ),
+    (
+        "Ofcom opens investigation into 4chan under Online Safety Act",
+        "The regulator said the forum failed to respond to a request for information.",
+    ),
+    (
+        "4chan and Kiwi Farms sue Ofcom in US court",
+        "The sites say the British regulator's demands violate the First Amendment.",
+    ),
+    (
+        "Wikimedia challenges UK rules in High Court",
+        "The foundation says categorisation would force it to verify editors.",
+    ),
+    (
+        "OKX pleads guilty and agrees to pay $505 million",
+        "The crypto exchange admitted operating an unlicensed money transmitting business.",
+    ),
+    (
+        "Vinted fined 2.3 million euros by Lithuanian data watchdog",
+        "The second-hand clothing marketplace failed to handle deletion requests.",
+    ),
+    (
+        "Naver ordered to pay damages over news algorithm",
+        "A Seoul court found the portal manipulated search results.",
+    ),
+    ("Yahoo settles lawsuit over email scanning for $4 million", "The internet company denied wrongdoing."),
+    (
+        "Tumblr and WordPress parent Automattic sued by WP Engine",
+        "The hosting firm accuses Automattic of extortion.",
+    ),
+    (
+        "Apple and Google face Japan smartphone act compliance order",
+        "The Japan Fair Trade Commission issued the first orders under the new law.",
+    ),
+    (
+        "German court bans Amazon's price control mechanism",
+        "The Federal Cartel Office found the marketplace limits sellers' pricing.",
+    ),
+    (
+        "Grok ban: Turkey court orders block on Musk's chatbot",
+        "The Ankara court ruled after the chatbot insulted the president.",
+    ),
+    (
+        "Indonesia temporarily blocks Grok over sexualised images",
+        "The communications ministry said xAI's chatbot violated the law.",
+    ),
+]
+RELEVANT_C_MISSED = [
+    (
+        "Court blocks Texas law requiring age checks on adult sites",
+        "A federal judge granted a preliminary injunction sought by the Free Speech Coalition.",
+    ),
+    (
+        "Tornado Cash developer convicted of money laundering conspiracy",
+        "The jury found Roman Storm guilty on one count.",
+    ),
+]
+NOT_RELEVANT_C = [
+    ("Anthropic releases new Claude model", "The company says it is better at coding."),
+    ("Roblox reports surge in daily users", "The gaming platform now has 100 million daily players."),
+    ("Temu ads dominate Super Bowl broadcast", "The online marketplace bought several spots."),
+    ("Court jails woman who ran fake charity on TikTok", "She was sentenced to three years."),
+    (
+        "Senate committee advances kids online safety bill",
+        "The measure would require platforms to limit features for minors.",
+    ),
+    ("Judge rules in favour of city in zoning dispute", "The developer must redesign the tower."),
+    ("Airbnb hosts prepare for World Cup demand", "Bookings have doubled in host cities."),
+    ("OpenAI's Altman testifies before Senate on AI safety", "He called for a licensing regime."),
+    ("Bluesky passes 30 million users", "The social network grew after the election."),
+    ("Deliveroo agrees takeover by DoorDash", "Shareholders approved the deal."),
+    ("Steam summer sale starts with record discounts", "Valve said the event runs two weeks."),
+    ("Police investigate stabbing outside nightclub", "Two men were arrested."),
+    ("Character.AI launches parental controls", "Parents can see how long teens spend on the app."),
+    (
+        "Wikipedia editors vote on AI-generated content policy",
+        "The community rejected machine-written articles.",
+    ),
+    (
+        "EU Commission publishes guidelines on protecting minors online",
+        "The guidance applies under the Digital Services Act.",
+    ),
+    ("Shein considers London listing", "The retailer may file this year."),
+    ("Yahoo sells TechCrunch to private equity", "Terms were not disclosed."),
+    ("Worldcoin expands iris scanning to new countries", "The project opened sites in Asia."),
+    ("Musk says Grok will get new features", "The chatbot will be able to generate video."),
+    ("Naver launches AI search in Korea", "The portal aims to compete with Google."),
+]
 NOT_RELEVANT_B = [
     (
         "Signal president warns against EU chat control proposal",
@@ -424,16 +577,24 @@ NOT_RELEVANT_B = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary"), RELEVANT_A + RELEVANT_B)
+@pytest.mark.parametrize(("title", "summary"), RELEVANT_A + RELEVANT_B + RELEVANT_C)
 def test_a_report_of_a_platform_dispute_is_relevant(title: str, summary: str) -> None:
     det = detect(ArticleText(title, summary))
     assert det.relevant, det.reasons
 
 
-@pytest.mark.parametrize(("title", "summary"), NOT_RELEVANT_A + NOT_RELEVANT_B)
+@pytest.mark.parametrize(("title", "summary"), NOT_RELEVANT_A + NOT_RELEVANT_B + NOT_RELEVANT_C)
 def test_other_news_is_not(title: str, summary: str) -> None:
     det = detect(ArticleText(title, summary))
     assert not det.relevant, det.reasons
+
+
+@pytest.mark.xfail(
+    strict=True, reason="known gaps: no platform named (only 'adult sites'); a developer convicted"
+)
+@pytest.mark.parametrize(("title", "summary"), RELEVANT_C_MISSED)
+def test_known_misses_of_set_c(title: str, summary: str) -> None:
+    assert detect(ArticleText(title, summary)).relevant
 
 
 @pytest.mark.xfail(strict=True, reason="known gap: a platform's own review board reads as a court")
