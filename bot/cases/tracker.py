@@ -58,7 +58,14 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
     touched = [case.id]
     # Order robustness: with this article the case may now match a case opened by earlier reports.
     others = [c for c in candidates if c.id != case.id]
-    merged, absorbed = merge_plan(case, others, profiles=profiles)
+    if is_new and det.action is not None:
+        # A case this article just opened has the article's own profile, so the merge pass would score
+        # the same candidates find_case just scored at or below MATCH_THRESHOLD, under both merge bars:
+        # nothing can merge (``tests/unit/test_merge.py`` checks it over the corpus). With no action the
+        # case's is OTHER, which can score differently, so that rare case still runs the pass.
+        merged, absorbed = case, ()
+    else:
+        merged, absorbed = merge_plan(case, others, profiles=profiles)
     if absorbed:
         # Every case involved: the article's, the survivor (maybe a candidate) and the absorbed ones.
         touched = list(dict.fromkeys([case.id, merged.id, *(c.id for c in absorbed)]))

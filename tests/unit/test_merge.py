@@ -152,3 +152,36 @@ def test_merge_plan_only_folds_matching_candidates() -> None:
     assert [g.id for g in gone] == ["ca"]  # the twin is older: its id survives
     assert merged.id == "cb" and merged.article_count == 4
     assert merge_plan(stranger, [case]) == (stranger, ())
+
+
+
+def test_a_case_an_article_just_opened_scores_every_candidate_as_the_article_did() -> None:
+    """Why track() skips the merge pass for a new case whose article has an action: the case's profile
+    scores every other case exactly as the article's profile did, so what find_case left at or below
+    MATCH_THRESHOLD stays below both merge bars."""
+    from bot.cases import clustering as cl
+    from bot.cases.keywords import keywords_of
+    from tests.unit.test_detect_challenge import RELEVANT_A, RELEVANT_B, RELEVANT_C
+
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    sides = []
+    for n, (title, summary) in enumerate(RELEVANT_A + RELEVANT_B + RELEVANT_C):
+        text = ArticleText(title, summary, f"https://example.test/{n}", at if n % 3 else None)
+        det = detect(text)
+        if det.relevant and det.action is not None:
+            words = keywords_of(text, det)
+            case = open_case(text, det, seed_key=text.url or "", at=at, keywords=words)
+            sides.append((cl.article_profile(text, det, words), cl.case_profile(case)))
+    others = [case for _, case in sides]
+    checked = nonzero = 0
+    for article, case in sides:
+        common = cl.common_names(article, others)
+        assert cl.common_names(case, others) == common
+        for other in others:
+            if other is case:
+                continue
+            s = cl.evidence_score(article, other, common)
+            assert cl.evidence_score(case, other, common) == s
+            checked += 1
+            nonzero += s > 0
+    assert checked > 5000 and nonzero >= 10  # the sentences share platforms, and some share evidence
