@@ -14,7 +14,7 @@ from bot.cases.clustering import absorb, case_profiles, find_case, open_case, pl
 from bot.cases.keywords import keywords_of
 from bot.cases.merge import merge_plan
 from bot.cases.status import derive_status
-from bot.models import Article, ArticleText, CaseChange, CaseEvent, Detection
+from bot.models import Article, ArticleText, Case, CaseChange, CaseEvent, Detection
 from bot.ports import Store
 from bot.summarize import summarize_case
 
@@ -61,9 +61,10 @@ async def track(store: Store, article: Article, det: Detection) -> tuple[CaseCha
     if is_new and det.action is not None:
         # A case this article just opened has the article's own profile, so the merge pass would score
         # the same candidates find_case just scored at or below MATCH_THRESHOLD, under both merge bars:
-        # nothing can merge (``tests/unit/test_merge.py`` checks it over the corpus). With no action the
+        # nothing can merge (``tests/unit/test_merge.py`` checks the premise). With no action the
         # case's is OTHER, which can score differently, so that rare case still runs the pass.
-        merged, absorbed = case, ()
+        merged: Case = case
+        absorbed: tuple[Case, ...] = ()
     else:
         merged, absorbed = merge_plan(case, others, profiles=profiles)
     if absorbed:
