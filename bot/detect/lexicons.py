@@ -348,7 +348,9 @@ LEGAL_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\bcourt (?:case|battle|fight|challenge)\b|\blegal (?:war|dispute|wrangle|showdown|tussle|saga)\b|\b(?:federal|civil|legal) (?:case|suit)\b|"
      r"\bcountersue[ds]?\b|\b(?:shareholder|derivative|antitrust|privacy|copyright|patent|defamation|libel|"
      r"wrongful[- ]death|negligence|discrimination|consumer|civil|federal) suits?\b|"
-     r"\bsuits? (?:against|accusing|alleging|claiming|seeking|filed by)\b|"
+     r"\bsuits? (?:against|accusing|alleging|claiming|seeking|filed by|over)\b|"
+     r"\bdismiss(?:al|ed) (?:of )?(?:the |a |an |his |her |their |its )?(?:\w+ ){0,3}?(?:suit|lawsuit|case|claims?|charges|"
+     r"complaint|appeal)\b|\bwins? (?:a )?dismissal\b|"
      r"\bsettl(?:e|es|ed|ing) (?:a |the |its |their )?(?:\w+ ){0,3}?(?:suit|suits|claims?|lawsuits?|allegations|charges)\b|"
      r"\b(?:take|takes|taking|took|taken|haul(?:s|ed)?|drag(?:s|ged)?) (?:\w+ ){1,3}(?:to|into|before) court\b",
      "lawsuit", 3),
@@ -464,8 +466,9 @@ PERSON_ACCUSED = (
     r"\d{2}-year-old|men|women|user|probationer|rapper|influencer|activist|journalist)\b[^.]{0,80}?"
     r"\b(?:arrested|charged|convicted|sentenced|indicted|jailed|detained|pleaded|faces? charges|"
     r"appeals? (?:his|her|their) (?:[\w-]+ ){0,3}?(?:conviction|sentence))\b|"
-    r"\b(?:arrested|charged|convicted|sentenced|jailed|detained) (?:a |an )?(?:\w+ ){0,3}"
-    r"(?:man|woman|teen(?:ager)?|boy|girl|student|resident|person|men|women)\b"
+    r"\b(?:arrest(?:s|ed)?|charg(?:es|ed)|convict(?:s|ed)?|sentenc(?:es|ed)|jail(?:s|ed)?|detain(?:s|ed)?) "
+    r"(?:a |an )?(?:\w+ ){0,3}(?:man|woman|teen(?:ager)?s?|boy|girl|student|resident|person|men|women|gangs?|"
+    r"suspects|couple|youths|hackers|scammers|fraudsters)\b"
 )
 # Someone prosecuted over what they posted: the platform is where the speech was, not a party
 # (case-insensitive). "held over a post", "remanded into custody over uploads", "booked for tweets".

@@ -30,14 +30,14 @@ STAGE_TERMS: tuple[tuple[str, str, int], ...] = (
      r"\b(?:upholds?|upheld|affirm(?:s|ed)?) (?:the )?dismissal\b|\bbeats? (?:[\w']+ ){0,3}?(?:suit|lawsuit|case|challenge)\b|"
      r"\bdeclin(?:es|ed) to (?:hear|review|take up)\b|"
      r"\b(?:case|lawsuit|suit|complaint|charges) (?:was |were |has been |is )?(?:dismissed|thrown out|tossed)\b|"
-     r"\bmoot\b|\bthrew out\b|\btoss(?:es|ed) (?:out )?(?:the )?(?:\w+ )?(?:case|lawsuit|suit)\b",
+     r"\bmoot\b|\bthrew out\b|\bw(?:ins?|on) (?:a |the )?dismissal\b|\btoss(?:es|ed) (?:out )?(?:the )?(?:\w+ )?(?:case|lawsuit|suit)\b",
      "dismissed", 77),
     (r"\bbows? to\b|\bcomplied with\b|\bagreed to (?:meet|comply|remove|hand over|open|appoint)\b|"
      r"\b(?:returns?|back online|reinstated|restored|lifted|lifting|unblock\w*)\b[^.]{0,60}\bafter\b[^.]{0,40}"
      r"\b(?:pa(?:ys|ying|id)|complying|compl(?:ied|ies)|agree(?:d|ing)|meeting)\b|"
      r"\b(?:handed|turned) over\b|(?<!to )(?<!not )\bcompl(?:ies|ying) with\b|\bmoves? to comply\b|\bin compliance with\b|"
      # not a bare "shares information": users share it too
-     r"\bwill (?:share|hand over|turn over|provide|comply)\b|\b(?:hands? over|turns? over) (?:the )?"
+     r"\bwill (?:share|hand over|turn over|provide|comply)\b|(?<!to )(?<!must )(?<!not )\b(?:hands? over|turns? over) (?:the )?"
      r"(?:\w+ ){0,3}?(?:data|records|information|details)\b", "complied", 81),
     (r"\bfined\b|\bfines? (?:of|worth|totall?ing)\b|\bpa(?:y|ys|id|ying) [^.]{0,40}?\bpenalt(?:y|ies)\b|\bpay (?:a |the |an )?(?:\w+ ){0,3}(?:fine|penalty)\b|"
      r"\b(?:fine|penalty) (?:over|for)\b|\b\$[\d.,]+ ?(?:million|billion|bn|m)\b[^.]{0,20}\bfine\b|"

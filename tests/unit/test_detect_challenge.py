@@ -17,7 +17,7 @@ import pytest
 
 from bot.detect import context
 from bot.detect.detector import detect
-from bot.models import ArticleText
+from bot.models import ArticleText, Stage
 
 RELEVANT_A = [
     (
@@ -546,6 +546,130 @@ NOT_RELEVANT_C = [
     ("Musk says Grok will get new features", "The chatbot will be able to generate video."),
     ("Naver launches AI search in Korea", "The portal aims to compete with Google."),
 ]
+# Set D: legal steps and stages (probe, raid, fine, lifted ban, refused stay, seizure, trial date,
+# settlement, withdrawal, dismissal), written after set C's changes and measured before its own: recall
+# 0.933 (28 of 30; the one left out below is an internet provider, not a platform), stage as labelled
+# 22 of 28, false alerts 2 of 10 (people arrested or sentenced, a platform only where they acted). Then
+# "ordered to hand over data" stopped reading as compliance, "wins dismissal" became a dismissal, and
+# verbs in the present ("sentences man", "arrest gang") count as a person accused: recall 0.967, stage
+# 24 of 29, false alerts 1 of 10 (kept as a strict xfail).
+RELEVANT_D = [
+    (
+        "EU regulators open formal probe into X over election disinformation",
+        "The Commission said it suspects the platform breached the Digital Services Act.",
+    ),
+    (
+        "Spanish police raid Glovo offices in labour investigation",
+        "Inspectors seized documents at the delivery app's Barcelona headquarters.",
+    ),
+    (
+        "South Korea fines Google $177 million for blocking rival app stores",
+        "The Fair Trade Commission said the company abused its market dominance.",
+    ),
+    (
+        "Nepal lifts ban on TikTok after nine months",
+        "The government said the company agreed to register and follow local rules.",
+    ),
+    (
+        "Appeals court refuses to stay order requiring Apple to open App Store",
+        "Apple must comply while it appeals, the panel said.",
+    ),
+    (
+        "FBI seizes servers of encrypted phone network Ghost",
+        "Police in nine countries arrested dozens of suspected users.",
+    ),
+    (
+        "Trial date set in FTC case against Amazon over Prime sign-ups",
+        "The trial will begin in February before a federal judge in Seattle.",
+    ),
+    (
+        "Judge dismisses shareholder lawsuit against Snap",
+        "The court found investors failed to show the company misled them.",
+    ),
+    (
+        "X wins appeal against Australian regulator over takedown notice",
+        "The tribunal set aside the eSafety Commissioner's notice.",
+    ),
+    (
+        "Meta settles Texas facial recognition suit for $1.4 billion",
+        "The state had accused the company of capturing biometric data without consent.",
+    ),
+    (
+        "Prosecutors drop case against Telegram's local representative",
+        "The charges were withdrawn for lack of evidence.",
+    ),
+    (
+        "Federal government withdraws subpoena for Reddit user data",
+        "The Justice Department told the court it no longer sought the records.",
+    ),
+    ("Google appeals record EU antitrust fine", "The company asked the General Court to annul the decision."),
+    (
+        "Court grants injunction blocking Arkansas social media law",
+        "NetChoice had sued on behalf of platforms including Meta and TikTok.",
+    ),
+    (
+        "Apple complies with court order to unlock phone in drug case",
+        "The company extracted data for investigators after a judge's order.",
+    ),
+    ("TikTok sues Montana to block state ban", "The company says the law violates the First Amendment."),
+    (
+        "Turkey's competition board fines Meta over data sharing between Facebook and WhatsApp",
+        "The authority imposed a daily penalty.",
+    ),
+    (
+        "Brazil court orders Apple to allow alternative app payments",
+        "The ruling gives the company 90 days to comply.",
+    ),
+    (
+        "Ninth Circuit upholds ruling against Uber in California drivers case",
+        "The appeals court affirmed the lower court's decision.",
+    ),
+    (
+        "Indian court summons Wikipedia over defamation complaint",
+        "The High Court ordered the foundation's representatives to appear.",
+    ),
+    (
+        "Government orders Telegram to hand over data on protest channels",
+        "The ministry gave the messenger ten days.",
+    ),
+    (
+        "LinkedIn agrees to pay $6.6 million to settle pay discrimination claims",
+        "The Labor Department said women were paid less.",
+    ),
+    (
+        "Reddit wins dismissal of Section 230 suit over extremist posts",
+        "The judge said the forum could not be held liable for users' content.",
+    ),
+    ("Court upholds Russia's block on Instagram", "The Moscow court rejected Meta's challenge."),
+    (
+        "Coinbase settles SEC lawsuit as agency drops crypto cases",
+        "The regulator agreed to dismiss the case with prejudice.",
+    ),
+    (
+        "Amazon hit with antitrust lawsuit by District of Columbia",
+        "The attorney general says the retailer inflates prices.",
+    ),
+    (
+        "Zoom ordered to hand over meeting records in harassment case",
+        "A judge granted the plaintiff's motion to compel.",
+    ),
+    ("Twitch settles lawsuit with streamer over ban", "Terms were not disclosed."),
+    (
+        "Tinder fined in Norway for sharing users' data",
+        "The Data Protection Authority imposed a penalty on the dating app's owner.",
+    ),
+]
+NOT_RELEVANT_D = [
+    ("Glovo expands to new cities in Spain", "The delivery app now covers 50 cities."),
+    ("Court sentences man who threatened judge on X", "He was jailed for two years."),
+    ("EU proposes new rules for AI chatbots", "The draft would require labelling of generated content."),
+    ("Snap launches new AR glasses", "The company showed them at its partner summit."),
+    ("Google wins praise for new privacy tools", "Advocates said the changes were welcome."),
+    ("Reddit moderators protest API changes", "Thousands of forums went dark."),
+    ("Parliament passes law on data protection", "The act takes effect next year."),
+    ("TikTok creators fund reaches $1 billion", "The company said payouts would grow."),
+    ("Apple's App Store revenue rises 12 percent", "Games drove most of the growth."),
+]
 NOT_RELEVANT_B = [
     (
         "Signal president warns against EU chat control proposal",
@@ -577,13 +701,15 @@ NOT_RELEVANT_B = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary"), RELEVANT_A + RELEVANT_B + RELEVANT_C)
+@pytest.mark.parametrize(("title", "summary"), RELEVANT_A + RELEVANT_B + RELEVANT_C + RELEVANT_D)
 def test_a_report_of_a_platform_dispute_is_relevant(title: str, summary: str) -> None:
     det = detect(ArticleText(title, summary))
     assert det.relevant, det.reasons
 
 
-@pytest.mark.parametrize(("title", "summary"), NOT_RELEVANT_A + NOT_RELEVANT_B + NOT_RELEVANT_C)
+@pytest.mark.parametrize(
+    ("title", "summary"), NOT_RELEVANT_A + NOT_RELEVANT_B + NOT_RELEVANT_C + NOT_RELEVANT_D
+)
 def test_other_news_is_not(title: str, summary: str) -> None:
     det = detect(ArticleText(title, summary))
     assert not det.relevant, det.reasons
@@ -647,3 +773,50 @@ def test_the_head_indexed_scan_finds_what_the_single_regex_finds(text: str) -> N
     assert context._AMBIGUOUS_RX is not None
     expected = [(m.span(), m.group(0)) for m in context._AMBIGUOUS_RX.finditer(text)]
     assert [(m.span(), m.group(0)) for m in context._ambiguous_matches(text)] == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a gang arrested for using the app, with items seized, outweighs the counter",
+)
+def test_a_gang_arrested_for_using_an_app_is_not_a_platform_dispute() -> None:
+    assert not detect(
+        ArticleText("Police arrest gang that used WhatsApp to sell drugs", "Officers seized phones and cash.")
+    ).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "stage"),
+    [
+        (
+            "Government orders Telegram to hand over data on protest channels",
+            "The ministry gave it ten days.",
+            Stage.DEMAND,
+        ),
+        (
+            "Telegram hands over user data to prosecutors",
+            "The messenger complied with the court's order.",
+            Stage.COMPLIED,
+        ),
+        (
+            "Reddit wins dismissal of a suit over extremist posts",
+            "The judge said the forum was not liable.",
+            Stage.DISMISSED,
+        ),
+        (
+            "Trump appeals dismissal of his suit against Twitter",
+            "The Ninth Circuit will hear it.",
+            Stage.APPEAL,
+        ),
+    ],
+)
+def test_stage_of_an_order_to_hand_over_and_of_a_dismissal(title: str, summary: str, stage: Stage) -> None:
+    det = detect(ArticleText(title, summary))
+    assert det.relevant and det.stage == stage, (det.stage, det.reasons)
+
+
+def test_a_platform_that_must_hand_over_records_has_not_complied() -> None:
+    det = detect(
+        ArticleText("Regulator says the app must hand over records by Friday", "Telegram has not replied.")
+    )
+    assert det.relevant and det.stage != Stage.COMPLIED, det.reasons
