@@ -56,6 +56,8 @@ _STATES = frozenset(COUNTRIES)
 # are not the hard evidence that joins reports years apart or across governments.
 _PRODUCT = re.compile(r"iphone(?: \w+)?|fortnite|app store|play store|chrome|encryption")
 PRODUCT_WEIGHT = 0.5
+
+
 def platform_key(name: str) -> str:
     low = name.strip().lower()
     return _PLATFORM_KEY_ALIASES.get(low, low)

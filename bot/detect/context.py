@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.detect import directory
@@ -143,10 +144,15 @@ def gate(title: str, summary: str) -> bool:
     low = f"{title}\n{summary}".lower()
     if LEGAL_GATE.search(low) is None:
         return False
+    # a name that counts in a party position (``_party_positions``), or a word a form needs
+    return _may_name_ambiguous(title) or _may_name_ambiguous(summary) or _forms_may_match(title, summary, low)
+
+
+def _forms_may_match(title: str, summary: str, low: str) -> bool:
+    """Whether one of ``FORMS`` could match (``low``: the texts lower-cased): a word it needs, or a
+    docket caption's company suffix beside an online cue."""
     if GATE.search(low) is not None:
         return True
-    if _may_name_ambiguous(title) or _may_name_ambiguous(summary):
-        return True  # a name that counts in a party position (``_party_positions``)
     return (SUFFIX_GATE.search(title) is not None or SUFFIX_GATE.search(summary) is not None) and (
         ONLINE_CUE.search(low) is not None
     )
@@ -246,19 +252,13 @@ def _ambiguous_aliases() -> dict[str, str]:
     return out
 
 
+def alias_regex(aliases: Iterable[str]) -> re.Pattern[str]:
+    """One regex of ``aliases`` as whole names (longest first), bounded as the listed platforms are."""
+    alternatives = "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
+    return re.compile(r"(?<![\w@#/.&+-])(?:" + alternatives + r")(?![\w+&]|[-–]\w)")
+
+
 _AMBIGUOUS = _ambiguous_aliases()
-_AMBIGUOUS_RX = (
-    re.compile(
-        r"(?<![\w@#/.&+-])(?:"
-        + "|".join(re.escape(a) for a in sorted(_AMBIGUOUS, key=lambda a: (-len(a), a)))
-        + r")(?![\w+&]|[-–]\w)"
-    )
-    if _AMBIGUOUS
-    else None
-)
-# The leading word of every such alias: each match starts with one of these as a whole word, so a text
-# without any of them (most texts) skips the alternation, which the regex engine cannot skip through.
-_AMBIGUOUS_HEADS = frozenset(m.group(0) for a in _AMBIGUOUS if (m := re.match(r"\w+", a)))
 _WORD = re.compile(r"\w+")
 _NEXT_WORD = re.compile(r"[ ,]*(\S+)")
 # Where a party template can lie around the name: the verb and up to four words before it, or a few
@@ -271,26 +271,23 @@ def _may_name_ambiguous(text: str) -> bool:
 
 
 def _by_head() -> dict[str, re.Pattern[str]]:
+    """The aliases grouped by their leading word, one regex per group. Every match starts with its
+    alias's leading word as a whole word, so a text without any of these words (most texts) is done
+    after one word scan: the alternation of all aliases is a scan the regex engine cannot skip through."""
     groups: dict[str, list[str]] = {}
     for alias in _AMBIGUOUS:
-        head = re.match(r"\w+", alias)
+        head = _WORD.match(alias)
         if head is not None:
             groups.setdefault(head.group(0), []).append(alias)
-    return {
-        head: re.compile(
-            r"(?<![\w@#/.&+-])(?:"
-            + "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
-            + r")(?![\w+&]|[-–]\w)"
-        )
-        for head, aliases in groups.items()
-    }
+    return {head: alias_regex(aliases) for head, aliases in groups.items()}
 
 
 _ALIASES_BY_HEAD = _by_head()
+_AMBIGUOUS_HEADS = frozenset(_ALIASES_BY_HEAD)
 
 
 def _ambiguous_matches(text: str) -> list[re.Match[str]]:
-    """Exactly the matches of ``_AMBIGUOUS_RX.finditer(text)``: only the aliases whose leading word the
+    """Exactly the matches of ``alias_regex(_AMBIGUOUS).finditer(text)``: only the aliases whose leading word the
     text has are tried, and a match inside an earlier, longer one ("Alexa" in "Amazon Alexa") is dropped,
     as the one scan would never start there."""
     heads = _AMBIGUOUS_HEADS.intersection(_WORD.findall(text))
@@ -345,7 +342,7 @@ def find(text: str) -> list[ContextMention]:
     found: dict[tuple[str, int], ContextMention] = {}
     for c in _party_positions(text):
         found.setdefault((c.platform, c.start), c)
-    if not may_match(text):
+    if not _forms_may_match(text, "", low):
         return sorted(found.values(), key=lambda c: c.start)
     online: bool | None = None
     anchors = _anchors(text)
@@ -353,7 +350,7 @@ def find(text: str) -> list[ContextMention]:
         for m in _matches(label, rx, text, anchors):
             if label == "case caption":
                 if online is None:
-                    online = ONLINE_CUE.search(text.lower()) is not None
+                    online = ONLINE_CUE.search(low) is not None
                 if not online:
                     break
             surface = m.group("name")
